@@ -1,0 +1,42 @@
+# Two commands from a fresh clone: `make run` serves the app, `make test` runs every test.
+# Both create .venv and install once; a stamp keyed on the requirements' hash skips reinstalling.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+REQS := requirements.txt requirements-dev.txt
+STAMP := $(VENV)/.installed-$(shell cat $(REQS) | sha256sum | cut -c1-16)
+PORT ?= 8501
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install run test data bench lint clean
+
+install: $(STAMP)
+
+$(STAMP): $(REQS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# plain pip: torch/torchvision come from this machine's local wheels (see README)
+	$(BIN)/python -m pip install --progress-bar off -r requirements.txt -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/streamlit run Home.py --server.port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+data: $(STAMP)
+	$(BIN)/python -m src.core.data fetch
+
+bench: $(STAMP)
+	$(BIN)/python -m src.bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache artifacts

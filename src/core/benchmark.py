@@ -1,0 +1,40 @@
+"""Tiny helpers shared by every demo's ``bench.py``: time a call and print a goal table."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class Row:
+    """One benchmark figure against its goal."""
+
+    metric: str
+    value: str
+    goal: str = ""
+    met: bool | None = None
+
+
+def time_ms(fn: Callable[[], object], *, repeat: int = 20, warmup: int = 2) -> float:
+    """Median wall time of ``fn()`` in milliseconds, after a warm-up."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def print_table(title: str, rows: list[Row]) -> None:
+    """Print a markdown table, so the output can go straight into a note or card."""
+    print(f"\n### {title}\n")
+    print("| metric | measured | goal | met |")
+    print("|---|---|---|---|")
+    for row in rows:
+        met = "" if row.met is None else ("yes" if row.met else "NO")
+        print(f"| {row.metric} | {row.value} | {row.goal} | {met} |")

@@ -1,0 +1,135 @@
+"""Shared page chrome: header, chapters with their own URL, model-card panel, tiles and friendly errors.
+
+This package is the only streamlit-aware code under ``src/``; everything it shows comes from
+plain functions elsewhere in ``src/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
+
+import streamlit as st
+
+from src.core import cards, demos
+from src.core.cards import Card, Metric
+from src.core.datasets import DataMissingError
+from src.core.settings import MIRROR_ENV, model_dir
+
+log = logging.getLogger("portfolio")
+
+
+def page_header(slug: str, how_it_works: str) -> demos.Demo:
+    """Title, one-line pitch and the "How it works" expander of a demo page."""
+    demo = demos.get(slug)
+    st.title(demo.title)
+    st.markdown(f"##### {demo.pitch}")
+    with st.expander("How it works", icon=":material/info:"):
+        st.markdown(how_it_works)
+    return demo
+
+
+def chapters(options: dict[str, str], *, key: str = "chapter") -> str:
+    """A chapter switcher whose choice lives in the URL (``?chapter=slug``), so each chapter can be linked.
+
+    Only the chosen chapter renders, which keeps reruns cheap.
+    """
+    slugs = list(options)
+    wanted = st.query_params.get(key, slugs[0])
+    default = wanted if wanted in slugs else slugs[0]
+    choice = st.segmented_control(
+        "Chapter", slugs, format_func=options.__getitem__, default=default, key=f"_{key}_control",
+        label_visibility="collapsed",
+    ) or default
+    st.query_params[key] = choice
+    return choice
+
+
+@st.cache_data(show_spinner=False)
+def _card(slug: str, mtime: float) -> Card | None:
+    # mtime is part of the cache key so a retrained model shows up without a restart.
+    return cards.load_card(slug)
+
+
+def load_card(slug: str) -> Card | None:
+    """The demo's committed card, cached until the file changes."""
+    path = model_dir(slug) / cards.CARD_FILE
+    return _card(slug, path.stat().st_mtime if path.exists() else 0.0)
+
+
+def metric_tiles(metrics: Sequence[Metric], columns: int = 4) -> None:
+    """A row of metric tiles, each with its protocol as help text."""
+    if not metrics:
+        return
+    cols = st.columns(min(columns, len(metrics)))
+    for i, metric in enumerate(metrics):
+        cols[i % len(cols)].metric(metric.name, metric.formatted(), help=metric.protocol or None)
+
+
+def card_details(card: Card) -> None:
+    """Every field of a card: metrics with protocol, data checksums, config, provenance, command."""
+    metric_tiles(card.metrics[:4])
+    st.dataframe(
+        [{"metric": m.name, "value": m.formatted(), "protocol": m.protocol} for m in card.metrics],
+        hide_index=True, use_container_width=True,
+    )
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Data**")
+        for ref in card.data:
+            st.markdown(f"- {ref.name}: {ref.source}")
+            for rel, digest in ref.sha256.items():
+                st.caption(f"`{rel}` sha256 `{digest}`")
+        st.markdown("**Provenance**")
+        st.markdown(
+            f"- trained {card.created} in {card.duration_s:,.0f} s\n- on {card.hardware}\n"
+            f"- git commit `{card.git_commit}`"
+        )
+        st.caption(", ".join(f"{k} {v}" for k, v in card.versions.items()))
+    with right:
+        st.markdown("**Training config**")
+        st.json(card.config, expanded=False)
+        st.markdown("**Reproduce**")
+        st.code(card.command, language="bash")
+
+
+def model_card_panel(slug: str) -> Card | None:
+    """The demo's model card in an expander, or the command that creates it."""
+    demo = demos.get(slug)
+    card = load_card(slug)
+    with st.expander("Model card", icon=":material/description:"):
+        if card is None:
+            st.info(f"No trained model is committed yet. Create it with:\n\n`{demo.train_command}`")
+        else:
+            card_details(card)
+    return card
+
+
+def data_missing_panel(exc: DataMissingError) -> None:
+    """A friendly panel for pages whose data has not been fetched."""
+    st.info(
+        f"**The {exc.name} dataset is not on this machine yet**, so this part of the page is hidden.\n\n"
+        f"Fetch and verify it with `{exc.command}` (or `make data`), or point `{MIRROR_ENV}` at an offline "
+        "mirror. Everything that runs from the committed model still works below.",
+        icon=":material/cloud_download:",
+    )
+
+
+def error_panel(message: str, exc: BaseException | None = None) -> None:
+    """A clear message instead of a traceback; the traceback goes to the server log only."""
+    if exc is not None:
+        log.exception("handled error: %s", message, exc_info=exc)
+    detail = f"\n\n_{type(exc).__name__}: {exc}_" if exc is not None and str(exc) else ""
+    st.error(f"{message}{detail}", icon=":material/error:")
+
+
+@contextlib.contextmanager
+def guard(what: str) -> Iterator[None]:
+    """Render a block; a missing dataset shows the data panel, any other error a friendly message."""
+    try:
+        yield
+    except DataMissingError as exc:
+        data_missing_panel(exc)
+    except Exception as exc:  # the last line of defence: visitors never see a traceback
+        error_panel(f"Sorry, {what} failed to load.", exc)

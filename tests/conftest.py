@@ -1,0 +1,39 @@
+"""Shared fixtures: an isolated data cache, and a skip for tests that need the real datasets."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from src.core import datasets
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture
+def isolated_cache(tmp_path, monkeypatch):
+    """A fresh, empty cache and no mirror: what a visitor's machine looks like."""
+    monkeypatch.setenv("PORTFOLIO_DATA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("PORTFOLIO_DATA_MIRROR", raising=False)
+    return tmp_path / "cache"
+
+
+def require_dataset(name: str):
+    """Resolve a real dataset or skip with the reason (CI always has the mirror)."""
+    if not datasets.is_available(name):
+        pytest.skip(f"dataset '{name}' not cached and PORTFOLIO_DATA_MIRROR not set; run `make data`")
+    return datasets.path(name, progress=False)
+
+
+def open_page(page: str | None = None, timeout: float = 120):
+    """Run the app through ``Home.py`` (so navigation exists) and switch to ``pages/<page>.py``."""
+    from streamlit.testing.v1 import AppTest
+
+    from src.core.settings import ROOT
+
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=timeout).run()
+    if page is not None:
+        at.switch_page(page).run()
+    return at
