@@ -8,6 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TRANSFORMERS_OFFLINE=1
 
 # A compiler for llama-cpp-python, which builds from source; curl for the health check.
+# Debian security updates replace exact versions, so apt packages follow the base image's release.
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential cmake curl make \
     && rm -rf /var/lib/apt/lists/*
@@ -21,10 +23,10 @@ RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.14.1 t
     && pip install -r requirements.txt
 
 COPY --chown=app:app . .
-USER app
+USER 1000:1000
 RUN python -m src.core.data fetch
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD curl --fail http://localhost:8501/_stcore/health || exit 1
+    CMD ["curl", "--fail", "--silent", "http://localhost:8501/_stcore/health"]
 CMD ["streamlit", "run", "Home.py", "--server.address=0.0.0.0", "--server.port=8501"]

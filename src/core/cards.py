@@ -231,7 +231,7 @@ def read_card(folder: Path) -> Card | None:
     target = folder / CARD_FILE
     if not target.is_file():
         return None
-    front, body = _split_front_matter(target.read_text(encoding="utf-8"))
+    front, _ = _split_front_matter(target.read_text(encoding="utf-8"))
     raw = dict(front.get("portfolio") or {})
     if not raw:
         return None

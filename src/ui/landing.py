@@ -38,23 +38,22 @@ def _demo_card(demo: demos.Demo) -> None:
             head = card.headline
             st.metric(head.name, head.formatted(), help=head.protocol or None)
         elif demo.train_command:
-            st.metric("Headline metric", "not trained yet")
+            st.caption("The headline metric appears here once the model is trained.")
         status = demos.status(demo)
         if status.ok:
             st.success(status.label, icon=":material/check_circle:")
         else:
-            fixes = "\n".join(status.fixes)
-            st.warning(f"{status.label}. Fix with:\n```bash\n{fixes}\n```", icon=":material/build:")
+            st.warning(status.label, icon=":material/build:")
+            st.code("\n".join(status.fixes), language="bash", wrap_lines=True)
         st.page_link(f"pages/{demo.slug}.py", label="Open the demo", icon=":material/arrow_forward:")
 
 
 def _tour() -> None:
     st.markdown("## The 60-second tour")
-    lines = [
-        f"{i}. **[{d.title}](./{d.url_path}?chapter={d.tour_chapter})**: {d.tour_hint}."
-        for i, d in enumerate(demos.DEMOS, 1)
-    ]
-    st.markdown("\n".join(lines))
+    st.caption("Each link opens the chapter of a demo that shows it best.")
+    for i, demo in enumerate(demos.DEMOS, 1):
+        st.page_link(f"pages/{demo.slug}.py", label=f"{i}. {demo.title}: {demo.tour_hint}", icon=demo.icon,
+                     query_params={"chapter": demo.tour_chapter})
 
 
 def _stack(stack: dict[str, list[str]]) -> None:
