@@ -1,12 +1,19 @@
-"""eda demo page (placeholder until its demo issue lands)."""
+"""Why customers leave: a six-chapter data story on the Telco churn data, every number computed live."""
 
-import streamlit as st
-
-from src.ui.chrome import model_card_panel, page_header
+from src.ui.chrome import guard, page_header
+from src.ui.eda_widgets import render_story
 
 page_header(
     "eda",
-    "A data story about why customers leave, in six chapters: the question, data quality, who leaves, money, segments and what it means.",
+    """Six chapters, each with its own link: the question, data quality, who leaves, money, segments and
+what it means. **Every number in the text is computed from the data when the page runs** and written into
+sentence templates, with the current filter named; each claim shows its test (chi-square or Mann-Whitney U)
+and an effect size (Cramér's V, rank-biserial r, or a difference in rates with its 95% interval).
+
+Findings come from rules in `src/eda/findings.py` (adjusted p < 0.01 and at least a small effect), not from
+hand-picking; data-quality alerts from checks in `src/eda/quality.py`; segments from k-means on scaled tenure,
+monthly charges and service count. The sidebar filter narrows every chapter, and the whole story downloads as
+one HTML file that opens offline.""",
 )
-st.info("Coming next: every number computed live from the verified Telco data, each claim with its test statistic and effect size.", icon=":material/construction:")
-model_card_panel("eda")
+with guard("the data story"):
+    render_story()
