@@ -1,0 +1,89 @@
+"""The two baselines: VADER (a lexicon, nothing learnt) and TF-IDF n-grams + logistic regression.
+
+Both expose ``logits(texts) -> np.ndarray``: log-odds of *positive*, like the transformer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import skops.io as sio
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+
+class Vader:
+    """VADER's compound score in [-1, 1], mapped to log-odds by Platt scaling ``a * compound + b``.
+
+    ``a`` and ``b`` are fitted on the calibration half of dev; before that they are (4, 0), which
+    keeps VADER's own sign convention (compound > 0 means positive).
+    """
+
+    def __init__(self, a: float = 4.0, b: float = 0.0) -> None:
+        self.analyzer = SentimentIntensityAnalyzer()
+        self.a, self.b = a, b
+
+    def compound(self, texts: Sequence[str]) -> np.ndarray:
+        """VADER's raw compound score per text."""
+        return np.array([self.analyzer.polarity_scores(t)["compound"] for t in texts], dtype=float)
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        """Platt-scaled log-odds of positive."""
+        return self.a * self.compound(texts) + self.b
+
+    def fit_platt(self, texts: Sequence[str], y: np.ndarray) -> tuple[float, float]:
+        """Fit (a, b) by a one-feature logistic regression on labelled texts."""
+        lr = LogisticRegression(C=1e4).fit(self.compound(texts).reshape(-1, 1), y)
+        self.a, self.b = float(lr.coef_[0, 0]), float(lr.intercept_[0])
+        return self.a, self.b
+
+
+def build_linear(c: float = 4.0, seed: int = 0) -> Pipeline:
+    """Word 1-2-grams + character 2-5-grams (within word boundaries), TF-IDF, then logistic regression."""
+    features = FeatureUnion([
+        ("word", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=100_000)),
+        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True,
+                                 max_features=150_000)),
+    ])
+    return Pipeline([("features", features), ("clf", LogisticRegression(C=c, max_iter=2000, random_state=seed))])
+
+
+def slim(pipeline: Pipeline) -> Pipeline:
+    """Drop ``stop_words_`` (every n-gram cut by max_features): unused at predict time and many MB."""
+    for _, vectorizer in pipeline.named_steps["features"].transformer_list:
+        if hasattr(vectorizer, "stop_words_"):
+            del vectorizer.stop_words_
+    return pipeline
+
+
+def save_linear(pipeline: Pipeline, path: Path) -> None:
+    """Persist with skops (no pickle)."""
+    sio.dump(slim(pipeline), path)
+
+
+def load_linear(path: Path) -> Pipeline:
+    """Load a skops file, trusting only the scikit-learn/numpy types this pipeline is made of."""
+    untrusted = sio.get_untrusted_types(file=path)
+    allowed = [t for t in untrusted if t.startswith(("sklearn.", "numpy.", "scipy.", "builtins."))]
+    return sio.load(path, trusted=allowed)
+
+
+def linear_logits(pipeline: Pipeline, texts: Sequence[str]) -> np.ndarray:
+    """The logistic regression's decision function: log-odds of positive."""
+    return pipeline.decision_function(list(texts))
+
+
+def top_ngrams(pipeline: Pipeline, text: str, n: int = 10) -> list[dict[str, object]]:
+    """The n-grams of ``text`` that move the linear model most: tf-idf value x coefficient."""
+    features: FeatureUnion = pipeline.named_steps["features"]
+    coef = pipeline.named_steps["clf"].coef_[0]
+    x = features.transform([text]).tocsr()
+    names = features.get_feature_names_out()
+    contrib = x.data * coef[x.indices]
+    order = np.argsort(-np.abs(contrib))[:n]
+    return [{"ngram": names[x.indices[i]].split("__", 1)[1], "kind": names[x.indices[i]].split("__", 1)[0],
+             "weight": float(contrib[i])} for i in order]
