@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from src.core import datasets
@@ -43,3 +47,203 @@ def clean(raw: pd.DataFrame) -> pd.DataFrame:
 def load() -> pd.DataFrame:
     """The verified, cleaned Telco frame (raises ``DataMissingError`` when it is not available)."""
     return clean(load_raw())
+
+
+# --- the published schema, and checks on files people upload --------------------------------
+
+_SERVICE = ("No", "No internet service", "Yes")
+_YES_NO = ("No", "Yes")
+#: Allowed values of every categorical column, as IBM publishes them.
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "gender": ("Female", "Male"),
+    "Partner": _YES_NO,
+    "Dependents": _YES_NO,
+    "PhoneService": _YES_NO,
+    "MultipleLines": ("No", "No phone service", "Yes"),
+    "InternetService": ("DSL", "Fiber optic", "No"),
+    "OnlineSecurity": _SERVICE,
+    "OnlineBackup": _SERVICE,
+    "DeviceProtection": _SERVICE,
+    "TechSupport": _SERVICE,
+    "StreamingTV": _SERVICE,
+    "StreamingMovies": _SERVICE,
+    "Contract": ("Month-to-month", "One year", "Two year"),
+    "PaperlessBilling": _YES_NO,
+    "PaymentMethod": ("Bank transfer (automatic)", "Credit card (automatic)", "Electronic check", "Mailed check"),
+}
+#: Human-readable type of every feature, for the schema table and error messages.
+DESCRIPTIONS: dict[str, str] = {
+    "SeniorCitizen": "0 or 1",
+    "tenure": "months with the company, a number >= 0",
+    "MonthlyCharges": "dollars per month, a number >= 0",
+    "TotalCharges": "dollars billed so far, a number >= 0 (may be blank when tenure is 0)",
+    **{c: " | ".join(v) for c, v in CATEGORIES.items()},
+}
+#: Uploads larger than this are cut here, and the user is told.
+MAX_ROWS = 50_000
+#: Cells that a spreadsheet would run as a formula (CSV injection, OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SchemaError(ValueError):
+    """The file as a whole cannot be scored (empty, not UTF-8, not a CSV, required columns missing)."""
+
+
+@dataclass
+class Checked:
+    """An upload split into typed rows ready to score and rows that failed, each with its reason.
+
+    ``row`` is the 1-based data row number in the file (the header is row 0), so people can find it.
+    """
+
+    valid: pd.DataFrame
+    errors: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def read_upload(content: bytes, *, max_rows: int = MAX_ROWS) -> tuple[pd.DataFrame, list[str]]:
+    """Read an uploaded CSV as text columns; raise :class:`SchemaError` with a clear message.
+
+    Everything is read as strings so type problems become per-row errors instead of a failed parse.
+    """
+    if not content.strip():
+        raise SchemaError("The file is empty.")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SchemaError(
+            f"The file is not UTF-8 text (byte {exc.start} cannot be decoded). Save it as 'CSV UTF-8' and try again."
+        ) from None
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise SchemaError("The file is empty.") from None
+    except pd.errors.ParserError as exc:
+        raise SchemaError(f"The file could not be read as CSV: {exc}") from None
+    notes = []
+    if frame.empty:
+        raise SchemaError("The file has a header but no rows.")
+    if len(frame) > max_rows:
+        notes.append(
+            f"The file has {len(frame):,} rows; only the first {max_rows:,} were scored. Split it to score the rest."
+        )
+        frame = frame.iloc[:max_rows]
+    return frame, notes
+
+
+def check(frame: pd.DataFrame, categories: dict[str, list[str]] | None = None) -> Checked:
+    """Validate a frame of (text or typed) columns against the schema, row by row.
+
+    Missing required columns raise :class:`SchemaError`; extra columns are ignored (and said so);
+    every row that fails comes back in ``errors`` with all of its problems.
+    """
+    allowed = {c: set(v) for c, v in (categories or CATEGORIES).items()}
+    missing = [c for c in FEATURES if c not in frame.columns]
+    if missing:
+        raise SchemaError(f"Missing required column(s): {', '.join(missing)}. Download the template to see the schema.")
+    notes = []
+    extra = [c for c in frame.columns if c not in (*FEATURES, ID_COLUMN, TARGET)]
+    if extra:
+        notes.append(f"Ignored {len(extra)} extra column(s): {', '.join(map(str, extra))}.")
+
+    typed = pd.DataFrame(index=frame.index)
+    problems = pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
+
+    def flag(mask: pd.Series, message: Callable[[object], str], column: str) -> None:
+        for i in mask[mask].index:
+            problems[i].append(message(frame.at[i, column]))
+
+    for col in CATEGORIES:
+        values = frame[col].astype(str).str.strip()
+        ok = values.isin(allowed[col])
+        flag(values.eq("") | frame[col].isna(), lambda _v, c=col: f"{c} is empty", col)
+        flag(~ok & values.ne(""), lambda v, c=col: f"{c}={str(v)[:40]!r} is not one of {sorted(allowed[c])}", col)
+        typed[col] = values
+    text = {c: frame[c].astype(str).str.strip() for c in (*NUMERIC, *BINARY_NUMERIC)}
+    numbers = {c: pd.to_numeric(t, errors="coerce") for c, t in text.items()}
+    # A blank TotalCharges means "not billed yet" when tenure is 0, exactly as in :func:`clean`.
+    numbers["TotalCharges"] = numbers["TotalCharges"].where(
+        text["TotalCharges"].ne("") | numbers["tenure"].ne(0), 0.0
+    )
+    for col, num in numbers.items():
+        blank = text[col].eq("") & num.isna()
+        flag(blank, lambda _v, c=col: f"{c} is empty", col)
+        flag(num.isna() & ~blank, lambda v, c=col: f"{c}={str(v)[:40]!r} is not a number", col)
+        flag(num.notna() & ~np.isfinite(num.fillna(0)), lambda v, c=col: f"{c}={v!r} is not finite", col)
+        flag(num < 0, lambda v, c=col: f"{c}={v} is negative", col)
+        typed[col] = num
+    flag(numbers["SeniorCitizen"].notna() & ~numbers["SeniorCitizen"].isin([0, 1]),
+         lambda v: f"SeniorCitizen={v!r} must be 0 or 1", "SeniorCitizen")
+
+    bad = problems.map(bool)
+    ids = frame[ID_COLUMN].astype(str) if ID_COLUMN in frame else pd.Series("", index=frame.index)
+    row_number = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
+    # The failing rows come back whole (as uploaded), with their row number and every reason.
+    errors = frame.loc[bad, [c for c in frame.columns if c != ID_COLUMN]].copy()
+    errors.insert(0, "row", row_number[bad])
+    errors.insert(1, ID_COLUMN, ids[bad])
+    errors.insert(2, "reason", problems[bad].map("; ".join))
+    valid = typed.loc[~bad, FEATURES].astype({c: float for c in NUMERIC} | {"SeniorCitizen": int})
+    valid.insert(0, "row", row_number[~bad])
+    valid.insert(1, ID_COLUMN, ids[~bad])
+    if bad.any():
+        notes.append(f"{int(bad.sum()):,} row(s) failed validation; they are in the errors file with the reason.")
+    return Checked(valid.reset_index(drop=True), errors.reset_index(drop=True), notes)
+
+
+def template(rows: int = 3) -> pd.DataFrame:
+    """A CSV template built from the schema alone (made-up customers, never real rows)."""
+    out = {ID_COLUMN: [f"EXAMPLE-{i + 1:04d}" for i in range(rows)]}
+    for col in FEATURES:
+        if col in CATEGORIES:
+            options = CATEGORIES[col]
+            out[col] = [options[i % len(options)] for i in range(rows)]
+        elif col == "SeniorCitizen":
+            out[col] = [i % 2 for i in range(rows)]
+    out["tenure"] = [1 + 12 * i for i in range(rows)]
+    out["MonthlyCharges"] = [round(30.0 + 25.5 * i, 2) for i in range(rows)]
+    out["TotalCharges"] = [round(t * m, 2) for t, m in zip(out["tenure"], out["MonthlyCharges"], strict=True)]
+    return pd.DataFrame(out)[[ID_COLUMN, *FEATURES]]
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells a spreadsheet would execute (``=HYPERLINK(...)``, ``+``, ``-``, ``@``) with a quote."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            text = out[col].astype(str)
+            risky = text.str.startswith(_FORMULA_START) & out[col].notna()
+            out[col] = out[col].where(~risky, "'" + text)
+    return out
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A CSV export that is safe to open in a spreadsheet."""
+    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8")
+
+
+def synthetic(n: int, seed: int = 0) -> pd.DataFrame:
+    """Made-up customers that follow the schema (and its service rules), with a plausible ``Churn`` label.
+
+    For tests and benchmarks that must run without the real data; no real row is involved.
+    """
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({c: rng.choice(v, n) for c, v in CATEGORIES.items()})
+    no_internet = frame["InternetService"] == "No"
+    for col in ("OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV", "StreamingMovies"):
+        frame.loc[no_internet, col] = "No internet service"
+        frame.loc[~no_internet & (frame[col] == "No internet service"), col] = "No"
+    frame.loc[frame["PhoneService"] == "No", "MultipleLines"] = "No phone service"
+    frame.loc[(frame["PhoneService"] == "Yes") & (frame["MultipleLines"] == "No phone service"), "MultipleLines"] = "No"
+    frame["SeniorCitizen"] = (rng.random(n) < 0.16).astype(int)
+    frame["tenure"] = rng.integers(0, 73, n).astype(float)
+    frame["MonthlyCharges"] = rng.uniform(18.25, 118.75, n).round(2)
+    frame["TotalCharges"] = (frame["tenure"] * frame["MonthlyCharges"]).round(2)
+    logit = (
+        -1.0 + 1.2 * (frame["Contract"] == "Month-to-month") - 0.8 * (frame["Contract"] == "Two year")
+        + 0.7 * (frame["InternetService"] == "Fiber optic") + 0.5 * (frame["PaymentMethod"] == "Electronic check")
+        - 0.4 * (frame["TechSupport"] == "Yes") - 0.04 * frame["tenure"] + 0.3 * frame["SeniorCitizen"]
+    )
+    frame[TARGET] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    frame.insert(0, ID_COLUMN, [f"SYN-{i:06d}" for i in range(n)])
+    return frame[[ID_COLUMN, *FEATURES, TARGET]]

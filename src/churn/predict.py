@@ -1,0 +1,191 @@
+"""Score customers with the committed model: one at a time (what-if) or a whole CSV.
+
+    python -m src.churn.predict --data customers.csv --out scored.csv
+    # -> scored.csv (probability, risk band, top 3 reasons) and scored.errors.csv (failed rows + reason)
+
+Everything needed comes from ``models/churn/``: the pipeline, and the card holding the threshold,
+risk bands, SHAP background and the feature ranges seen in training.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import skops.io as sio
+import typer
+
+from src.churn import data
+from src.churn.explain import Explanation, ShapExplainer, batch_reasons, top_reasons
+from src.churn.model import ARTIFACT, MODEL_FILE
+from src.core import cards
+
+#: Types skops may rebuild besides its defaults: the spline basis and the boosted-tree predictor.
+#: Anything else in a model file is refused rather than trusted.
+TRUSTED_TYPES = frozenset({
+    "scipy._lib.array_api_compat.numpy._aliases.asarray",
+    "scipy.interpolate._bsplines.BSpline",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.utils._bunch.Bunch",
+})
+
+
+class ModelMissingError(FileNotFoundError):
+    """There is no trained model in the artifact folder."""
+
+
+@dataclass
+class BatchResult:
+    """A scored upload: scored rows, failed rows with their reason, and notes for the user."""
+
+    scored: pd.DataFrame
+    errors: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+class Predictor:
+    """The refit model plus what its card says about it (threshold, bands, ranges, SHAP background)."""
+
+    def __init__(self, model: Any, card: cards.Card) -> None:
+        self.model = model
+        self.card = card
+        extra = card.extra
+        self.threshold: float = float(extra["threshold"])
+        self.bands: dict[str, float] = dict(extra["risk_bands"])
+        self.features: dict[str, dict[str, Any]] = extra["features"]
+        self.categories = {f: list(i["values"]) for f, i in self.features.items() if i["kind"] == "category"}
+
+    @classmethod
+    def from_artifact(cls, path: Path = ARTIFACT) -> Predictor:
+        """Load ``model.skops`` and the card from one folder; refuse types outside :data:`TRUSTED_TYPES`."""
+        card = cards.read_card(path)
+        model_file = path / MODEL_FILE
+        if card is None or not model_file.is_file():
+            raise ModelMissingError(f"No trained churn model in {path}. Create it with `python -m src.churn.train`.")
+        untrusted = set(sio.get_untrusted_types(file=model_file))
+        if unknown := untrusted - TRUSTED_TYPES:
+            raise ValueError(f"{model_file} contains types this app does not trust: {sorted(unknown)}")
+        return cls(sio.load(model_file, trusted=sorted(untrusted)), card)
+
+    @functools.cached_property
+    def explainer(self) -> ShapExplainer:
+        """SHAP explainer over the card's k-means background (built once, on first use)."""
+        bg = self.card.extra["shap_background"]
+        return ShapExplainer(self.model, pd.DataFrame(bg["rows"])[data.FEATURES], np.asarray(bg["weights"]))
+
+    # --- scoring -----------------------------------------------------------------------------
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """Churn probability of every row of a typed frame with the :data:`FEATURES` columns."""
+        return self.model.predict_proba(frame[data.FEATURES])[:, 1]
+
+    def risk_band(self, p: float) -> str:
+        """``low`` / ``medium`` / ``high`` by the card's cut-offs."""
+        return "low" if p < self.bands["low"] else "medium" if p < self.bands["medium"] else "high"
+
+    def explain(self, frame: pd.DataFrame) -> Explanation:
+        """SHAP values of the log-odds, one column per raw feature."""
+        return self.explainer.explain(frame[data.FEATURES])
+
+    def score(self, frame: pd.DataFrame, threshold: float | None = None) -> pd.DataFrame:
+        """Probability, band, flag at the threshold, and top-3 reasons for every row of a typed frame."""
+        p = self.predict_proba(frame)
+        reasons = batch_reasons(self.explain(frame), k=3)
+        out = frame.reset_index(drop=True).copy()
+        out.insert(min(2, len(out.columns)), "churn_probability", p.round(4))
+        out.insert(min(3, len(out.columns)), "risk_band", [self.risk_band(x) for x in p])
+        out.insert(min(4, len(out.columns)), "flagged", p >= (self.threshold if threshold is None else threshold))
+        for k in range(3):
+            out[f"reason_{k + 1}"] = [r[k] if len(r) > k else "" for r in reasons]
+        return out
+
+    def score_upload(self, content: bytes, threshold: float | None = None,
+                     max_rows: int = data.MAX_ROWS) -> BatchResult:
+        """Read, validate and score a CSV; raises :class:`data.SchemaError` when the file cannot be used."""
+        frame, notes = data.read_upload(content, max_rows=max_rows)
+        checked = data.check(frame, self.categories)
+        scored = self.score(checked.valid, threshold) if len(checked.valid) else checked.valid
+        return BatchResult(scored, checked.errors, notes + checked.notes)
+
+    # --- one customer ------------------------------------------------------------------------
+
+    def complete(self, features: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
+        """A one-row typed frame from a partial dict: omitted features take the training mode/median.
+
+        Raises ``ValueError`` with every problem when a value is invalid; values outside the
+        training range are allowed and come back as notes.
+        """
+        unknown = sorted(set(features) - set(data.FEATURES) - {data.ID_COLUMN})
+        notes = [f"Ignored unknown feature(s): {', '.join(unknown)}."] if unknown else []
+        row = {f: features.get(f, info["default"]) for f, info in self.features.items()}
+        if "TotalCharges" not in features and "tenure" in features and "MonthlyCharges" in features:
+            row["TotalCharges"] = float(features["tenure"]) * float(features["MonthlyCharges"])
+        checked = data.check(pd.DataFrame([{k: str(v) for k, v in row.items()}]), self.categories)
+        if len(checked.errors):
+            raise ValueError(checked.errors.loc[0, "reason"])
+        return checked.valid[data.FEATURES], notes + self.range_flags(checked.valid.iloc[0])
+
+    def range_flags(self, row: pd.Series) -> list[str]:
+        """A note for each number outside the range seen in training (allowed, but extrapolated)."""
+        flags = []
+        for f, info in self.features.items():
+            if info["kind"] == "number" and not info["min"] <= float(row[f]) <= info["max"]:
+                flags.append(f"{f}={float(row[f]):g} is outside the training range "
+                             f"[{info['min']:g}, {info['max']:g}]; the prediction is an extrapolation.")
+        return flags
+
+    def predict_one(self, features: dict[str, Any]) -> dict[str, Any]:
+        """``{"probability", "risk_band", "reasons", "notes"}`` for one customer given as a (partial) dict."""
+        row, notes = self.complete(features)
+        p = float(self.predict_proba(row)[0])
+        reasons = top_reasons(self.explain(row).for_row(0), k=3)
+        return {"probability": round(p, 4), "risk_band": self.risk_band(p), "reasons": reasons, "notes": notes}
+
+
+@functools.lru_cache(maxsize=1)
+def default_predictor() -> Predictor:
+    """The committed model, loaded once per process (read-only, safe to share between threads)."""
+    return Predictor.from_artifact()
+
+
+def predict_one(features: dict[str, Any]) -> dict[str, Any]:
+    """Score one customer with the committed model; omitted features default to the training mode/median.
+
+    Returns ``{"probability": float, "risk_band": str, "reasons": list[str], "notes": list[str]}``;
+    raises ``ValueError`` with a readable message for invalid values. Used by the RAG router as a tool.
+    """
+    return default_predictor().predict_one(features)
+
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command()
+def main(
+    data_path: Annotated[Path, typer.Option("--data", help="CSV in the Telco schema (customerID optional).")],
+    out: Annotated[Path, typer.Option(help="Where to write the scored CSV.")],
+    errors: Annotated[Path | None, typer.Option(help="Errors CSV (default: <out>.errors.csv).")] = None,
+    max_rows: Annotated[int, typer.Option(help="Row cap; later rows are not scored (and said so).")] = data.MAX_ROWS,
+) -> None:
+    """Score a CSV: each row gets probability, risk band and top-3 reasons; failed rows go to the errors file."""
+    errors = errors or out.with_name(f"{out.stem}.errors.csv")
+    try:
+        result = default_predictor().score_upload(data_path.read_bytes(), max_rows=max_rows)
+    except (data.SchemaError, ModelMissingError, OSError) as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from None
+    out.write_bytes(data.to_csv_bytes(result.scored))
+    errors.write_bytes(data.to_csv_bytes(result.errors))
+    for note in result.notes:
+        typer.echo(note, err=True)
+    typer.echo(json.dumps({"scored": len(result.scored), "errors": len(result.errors), "out": str(out),
+                           "errors_file": str(errors)}))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,333 @@
+"""The churn page's chapters: streamlit layout over ``src.churn`` (which never imports streamlit).
+
+Everything in the performance, customer, action, batch and fairness chapters runs from the
+committed artifact alone; the SHAP summary, dependence plot and existing-customer picker also use
+the Telco data when it is on this machine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shap
+import streamlit as st
+
+from src.churn import charts, data, metrics
+from src.churn.explain import ACTIONABLE, IMMUTABLE, Explanation, retention_offers, top_reasons
+from src.churn.model import ARTIFACT, OOF_FILE
+from src.churn.predict import ModelMissingError, Predictor
+from src.core import datasets
+
+THRESHOLD_KEY = "churn_threshold"  # survives chapter switches, unlike a widget's own key
+_SLIDER_KEY = "_churn_threshold_slider"
+CUSTOMER_KEY = "churn_customer"
+#: A made-up customer to start the what-if form with: new, monthly contract, fibre, no add-ons.
+EXAMPLE_CUSTOMER: dict[str, Any] = {
+    "gender": "Female", "SeniorCitizen": 0, "Partner": "No", "Dependents": "No", "tenure": 4.0,
+    "PhoneService": "Yes", "MultipleLines": "No", "InternetService": "Fiber optic", "OnlineSecurity": "No",
+    "OnlineBackup": "No", "DeviceProtection": "No", "TechSupport": "No", "StreamingTV": "Yes",
+    "StreamingMovies": "No", "Contract": "Month-to-month", "PaperlessBilling": "Yes",
+    "PaymentMethod": "Electronic check", "MonthlyCharges": 85.0, "TotalCharges": 340.0,
+}
+_SAMPLE = 1500  # customers in the SHAP summary: enough for the shape, quick to draw
+
+
+# --- cached resources ------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Loading the churn model…")
+def _predictor(mtime: float) -> Predictor:
+    return Predictor.from_artifact(ARTIFACT)
+
+
+def predictor() -> Predictor | None:
+    """The committed model (reloaded when the file changes), or None with the command that creates it."""
+    model_file = ARTIFACT / "model.skops"
+    try:
+        return _predictor(model_file.stat().st_mtime if model_file.exists() else 0.0)
+    except ModelMissingError as exc:
+        st.info(str(exc), icon=":material/model_training:")
+        return None
+
+
+@st.cache_data(show_spinner=False)
+def oof(mtime: float) -> dict[str, np.ndarray]:
+    """The committed out-of-fold predictions, labels and fairness attributes."""
+    with np.load(ARTIFACT / OOF_FILE) as arrays:
+        return {k: arrays[k] for k in arrays.files}
+
+
+def _oof() -> dict[str, np.ndarray]:
+    return oof((ARTIFACT / OOF_FILE).stat().st_mtime)
+
+
+@st.cache_data(show_spinner="Loading the Telco data…")
+def customers() -> pd.DataFrame:
+    """The cleaned Telco customers (raises DataMissingError when the data is not on this machine)."""
+    return data.load()
+
+
+@st.cache_data(show_spinner="Computing SHAP values…")
+def _sample_explanation(_predictor: Predictor, version: str) -> Explanation:
+    sample = customers().sample(_SAMPLE, random_state=0)[data.FEATURES]
+    return _predictor.explain(sample)
+
+
+def threshold(pred: Predictor) -> float:
+    """The threshold the user set on the performance chapter (the card's F1-optimal one at first)."""
+    return float(st.session_state.get(THRESHOLD_KEY, pred.threshold))
+
+
+# --- 1. performance --------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def _static_figures(mtime: float) -> list:
+    arrays = oof(mtime)
+    y, p = arrays["y"], arrays["p"]
+    return [charts.roc(y, p), charts.pr(y, p), charts.gains(y, p), charts.calibration(y, p)]
+
+
+def performance(pred: Predictor) -> None:
+    """Leaderboard, the four curves, then the threshold/economics fragment."""
+    extra = pred.card.extra
+    st.markdown(f"#### Leaderboard: {len(extra['leaderboard'])} candidates, "
+                f"{pred.card.config['folds']}-fold stratified CV (seed {pred.card.config['seed']})")
+    board = pd.DataFrame(extra["leaderboard"])
+    shown = pd.DataFrame({"model": board["model"], "what": board["description"]})
+    for m in metrics.SCORES:
+        shown[m] = [f"{a:.4f} ± {s:.4f}" for a, s in zip(board[m], board[f"{m}_std"], strict=True)]
+    shown["selected"] = board["model"].eq(extra["selected"]).map({True: "✅", False: ""})
+    st.dataframe(shown, hide_index=True, use_container_width=True)
+    st.caption(
+        f"Selected **{extra['selected']}**: the simplest model within {pred.card.config['tie_tolerance']} ROC-AUC of "
+        f"the best. Calibration was {'kept' if extra['calibrated'] else 'not kept'} (it is used only if it lowers "
+        "the CV Brier score). Curves below are out-of-fold predictions: every customer scored by a model that "
+        "never saw them."
+    )
+    figures = _static_figures((ARTIFACT / OOF_FILE).stat().st_mtime)
+    for row in (figures[:2], figures[2:]):
+        for col, fig in zip(st.columns(2), row, strict=True):
+            col.plotly_chart(fig, use_container_width=True)
+    economics(pred)
+
+
+@st.fragment
+def economics(pred: Predictor) -> None:
+    """Threshold and retention economics; reruns on its own when a slider moves."""
+    arrays = _oof()
+    y, p = arrays["y"], arrays["p"]
+    st.markdown("#### Threshold and retention economics")
+    default = metrics.Economics()
+    c1, c2, c3 = st.columns(3)
+    econ = metrics.Economics(
+        offer_cost=c1.number_input("Cost of an offer ($)", 0.0, 5000.0, default.offer_cost, 5.0),
+        customer_value=c2.number_input("Value of a saved customer ($)", 0.0, 50000.0, default.customer_value, 50.0),
+        success_rate=c3.slider("Offer success rate", 0.0, 1.0, default.success_rate, 0.05),
+    )
+    curve = metrics.profit_curve(y, p, econ)
+    best, best_profit = metrics.best_threshold(curve)
+    if st.button(f"Use the most profitable threshold ({best:.2f})", icon=":material/target:"):
+        st.session_state[_SLIDER_KEY] = best
+    st.session_state.setdefault(_SLIDER_KEY, threshold(pred))
+    t = st.slider("Decision threshold: offer to customers whose churn probability is at least", 0.01, 0.99,
+                  step=0.01, key=_SLIDER_KEY)
+    st.session_state[THRESHOLD_KEY] = t
+    cm = metrics.confusion(y, p, t)
+    here = float(econ.profit(cm.tp, cm.flagged)) * 1000 / len(y)
+    tiles = st.columns(4)
+    tiles[0].metric("Precision", f"{cm.precision:.1%}")
+    tiles[1].metric("Recall", f"{cm.recall:.1%}")
+    tiles[2].metric("Customers contacted", f"{cm.flagged / len(y):.1%}")
+    tiles[3].metric("Profit per 1,000 customers", f"${here:,.0f}", delta=f"{here - best_profit:,.0f} vs best",
+                    delta_color="normal" if here >= best_profit else "inverse")
+    left, right = st.columns([3, 2])
+    left.plotly_chart(charts.profit(curve, best, t), use_container_width=True)
+    right.plotly_chart(charts.confusion(cm), use_container_width=True)
+    st.caption(
+        f"Profit = churners reached × {econ.success_rate:.0%} × ${econ.customer_value:,.0f} − contacted × "
+        f"${econ.offer_cost:,.0f}, on the {len(y):,} out-of-fold predictions, scaled to 1,000 customers. "
+        f"Best threshold {best:.2f} earns ${best_profit:,.0f} per 1,000."
+    )
+
+
+# --- 2. global drivers -----------------------------------------------------------------------
+
+
+def drivers(pred: Predictor) -> None:
+    """Global importance from the card; SHAP summary and dependence when the data is here."""
+    top = pred.card.extra["top_drivers"]
+    st.plotly_chart(charts.drivers(top), use_container_width=True)
+    if not datasets.is_available(data.DATASET):
+        raise datasets.DataMissingError(data.DATASET)
+    expl = _sample_explanation(pred, pred.card.created)
+    order = [d["feature"] for d in top]
+    st.plotly_chart(charts.beeswarm(expl, order), use_container_width=True)
+    feature = st.selectbox("Dependence plot for", order, index=0)
+    codes = expl.data.apply(lambda c: pd.Categorical(c.astype(str)).codes if c.dtype == object else c)
+    j = data.FEATURES.index(feature)
+    partner = data.FEATURES[shap.utils.approximate_interactions(j, expl.values, codes.to_numpy(float))[0]]
+    st.plotly_chart(charts.dependence(expl, feature, partner), use_container_width=True)
+    st.caption(f"SHAP values of {len(expl.values):,} sampled customers. The colour is {partner}, the feature "
+               f"shap.utils.approximate_interactions finds most entangled with {feature}.")
+
+
+# --- 3. one customer -------------------------------------------------------------------------
+
+
+def _current_customer() -> dict[str, Any]:
+    return dict(st.session_state.get(CUSTOMER_KEY, EXAMPLE_CUSTOMER))
+
+
+def _pick_existing() -> None:
+    try:
+        frame = customers()
+    except datasets.DataMissingError:
+        st.caption("Picking an existing customer needs the Telco data; the what-if form works without it.")
+        return
+    ids = frame[data.ID_COLUMN].tolist()
+    choice = st.selectbox("Load an existing customer into the form", ["(keep the form as it is)", *ids])
+    if choice != "(keep the form as it is)" and st.session_state.get("_churn_loaded") != choice:
+        row = frame.loc[frame[data.ID_COLUMN] == choice, data.FEATURES].iloc[0]
+        st.session_state[CUSTOMER_KEY] = row.to_dict()
+        st.session_state["_churn_loaded"] = choice
+        st.rerun()
+
+
+def _form(pred: Predictor) -> None:
+    current = _current_customer()
+    with st.form("churn_whatif"):
+        cols = st.columns(4)
+        values: dict[str, Any] = {}
+        for i, (feature, info) in enumerate(pred.features.items()):
+            col = cols[i % 4]
+            if info["kind"] == "category":
+                options = info["values"]
+                index = options.index(current[feature]) if current[feature] in options else 0
+                values[feature] = col.selectbox(feature, options, index=index)
+            elif info["kind"] == "binary":
+                values[feature] = col.selectbox(feature, [0, 1], index=int(current[feature]))
+            else:
+                values[feature] = col.number_input(
+                    feature, min_value=0.0, value=float(current[feature]), step=1.0,
+                    help=f"seen in training: {info['min']:g} to {info['max']:g}",
+                )
+        if st.form_submit_button("Predict", type="primary", icon=":material/play_arrow:"):
+            st.session_state[CUSTOMER_KEY] = values
+
+
+def customer(pred: Predictor) -> None:
+    """Pick or type a customer; probability, band, SHAP waterfall, reasons and the best offer."""
+    _pick_existing()
+    _form(pred)
+    row, notes = pred.complete(_current_customer())
+    for note in notes:
+        st.warning(note, icon=":material/warning:")
+    p = float(pred.predict_proba(row)[0])
+    contrib = pred.explain(row).for_row(0)
+    band = pred.risk_band(p)
+    left, right = st.columns([1, 2])
+    with left:
+        st.metric("Churn probability", f"{p:.1%}", help="calibrated" if pred.card.extra["calibrated"] else None)
+        colour = {"low": "green", "medium": "orange", "high": "red"}[band]
+        st.markdown(f"Risk band: :{colour}-badge[{band}]  ·  threshold {threshold(pred):.2f}")
+        st.markdown("**Why, in plain English**")
+        st.markdown("\n".join(f"- {r}" for r in top_reasons(contrib, 3)))
+        offer = retention_offers(pred.predict_proba, row.iloc[0].to_dict(), threshold(pred)).best
+        if offer is not None and offer.after < p:
+            st.markdown(f"**Smallest retention offer:** {offer.describe()}: {p:.0%} → {offer.after:.0%}.")
+            st.page_link("pages/churn.py", label="See the retention options", icon=":material/arrow_forward:",
+                         query_params={"chapter": "action"})
+    right.plotly_chart(charts.waterfall(contrib, pred.explainer.base), use_container_width=True)
+
+
+# --- 4. retention action ---------------------------------------------------------------------
+
+
+def action(pred: Predictor) -> None:
+    """The smallest change to actionable features that brings the customer below the threshold."""
+    row, _ = pred.complete(_current_customer())
+    t = threshold(pred)
+    result = retention_offers(pred.predict_proba, row.iloc[0].to_dict(), t)
+    st.caption(f"Changes only {', '.join(ACTIONABLE)}; never {', '.join(IMMUTABLE)}. Charges are held fixed "
+               "(the offer is free). The customer is the one from the 'One customer' chapter.")
+    if result.best is None:
+        st.info("Nothing the company controls can change for this customer.")
+        return
+    best = result.best
+    cols = st.columns(3)
+    cols[0].metric("Before", f"{best.before:.1%}")
+    cols[1].metric("After", f"{best.after:.1%}", delta=f"{(best.after - best.before) * 100:+.1f} pts",
+                   delta_color="inverse")
+    cols[2].metric("Changes", len(best.changes))
+    if best.below_threshold:
+        st.success(f"Below the threshold {t:.2f} with: **{best.describe()}**", icon=":material/check_circle:")
+    elif best.before < t:
+        st.info(f"Already below the threshold {t:.2f}; the best extra reduction is: {best.describe()}")
+    else:
+        st.warning(f"No combination of up to 3 changes gets below {t:.2f}; the best found: {best.describe()}")
+    table = pd.DataFrame([{"changes": o.describe(), "n": len(o.changes), "after": o.after,
+                           "below threshold": o.below_threshold} for o in result.tried[:15]])
+    st.dataframe(table, hide_index=True, use_container_width=True,
+                 column_config={"after": st.column_config.ProgressColumn("probability after", format="%.2f",
+                                                                          min_value=0.0, max_value=1.0)})
+
+
+# --- 5. batch scoring ------------------------------------------------------------------------
+
+
+def batch(pred: Predictor) -> None:
+    """Schema, template, upload, scored and errors downloads."""
+    schema = pd.DataFrame({"column": [data.ID_COLUMN, *data.FEATURES],
+                           "expected": ["optional identifier, passed through",
+                                        *[data.DESCRIPTIONS.get(f, "") for f in data.FEATURES]]})
+    with st.expander("Expected schema", expanded=False, icon=":material/table:"):
+        st.dataframe(schema, hide_index=True, use_container_width=True)
+    st.download_button("Download a template CSV", data.to_csv_bytes(data.template()), "churn_template.csv",
+                       "text/csv", icon=":material/download:")
+    upload = st.file_uploader(f"Upload customers (CSV, up to {data.MAX_ROWS:,} rows are scored)", type=["csv"])
+    if upload is None:
+        return
+    try:
+        result = pred.score_upload(upload.getvalue(), threshold(pred))
+    except data.SchemaError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    for note in result.notes:
+        st.warning(note, icon=":material/info:")
+    st.success(f"Scored {len(result.scored):,} row(s); {len(result.errors):,} failed validation.",
+               icon=":material/check_circle:")
+    left, right = st.columns(2)
+    left.download_button("Download scored CSV", data.to_csv_bytes(result.scored), "churn_scored.csv", "text/csv",
+                         icon=":material/download:", disabled=result.scored.empty)
+    right.download_button("Download errors CSV", data.to_csv_bytes(result.errors), "churn_errors.csv", "text/csv",
+                          icon=":material/download:", disabled=result.errors.empty)
+    if len(result.scored):
+        st.dataframe(result.scored.head(200), hide_index=True, use_container_width=True)
+    if len(result.errors):
+        st.markdown("**Rows that failed, with the reason**")
+        st.dataframe(result.errors.head(200), hide_index=True, use_container_width=True)
+
+
+# --- 6. fairness -----------------------------------------------------------------------------
+
+
+def fairness(pred: Predictor) -> None:
+    """Selection rate, TPR and FPR by gender and by SeniorCitizen at the current threshold."""
+    arrays = _oof()
+    y, p, t = arrays["y"], arrays["p"], threshold(pred)
+    st.caption(f"Out-of-fold predictions at threshold {t:.2f} (set it in the Performance chapter). Neither "
+               "attribute is changed by a retention offer; gender and SeniorCitizen are model inputs.")
+    groups = {
+        "gender": pd.Series(np.where(arrays["male"] == 1, "Male", "Female")),
+        "SeniorCitizen": pd.Series(np.where(arrays["senior"] == 1, "senior", "not senior")),
+    }
+    for col, (attribute, g) in zip(st.columns(2), groups.items(), strict=True):
+        table = metrics.group_rates(y, p, g, t)
+        with col:
+            st.plotly_chart(charts.fairness(table, attribute), use_container_width=True)
+            st.dataframe(table.style.format({c: "{:.1%}" for c in ("churn_rate", "selection_rate", "tpr", "fpr")}),
+                         hide_index=True, use_container_width=True)
+            st.markdown(metrics.fairness_reading(table, attribute))
