@@ -3,16 +3,27 @@
     python -m src.sentiment.predict "not bad at all"
     echo "the soup was cold" | python -m src.sentiment.predict
     python -m src.sentiment.predict --csv reviews.csv --column text > scored.csv
+
+For other code (the RAG chat's router calls this as a tool)::
+
+    from src.sentiment.predict import predict_text
+    predict_text("The staff were lovely.")  # {"label": "positive", "confidence": 0.97, "model": ...}
 """
 
 from __future__ import annotations
 
 import json
+import sys
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import pandas as pd
+import typer
 from sklearn.pipeline import Pipeline
 
 from src.core.settings import model_dir
@@ -20,6 +31,7 @@ from src.sentiment import baselines
 from src.sentiment.data import LABELS
 from src.sentiment.metrics import probability
 from src.sentiment.model import TransformerScorer, load_classifier, load_tokenizer
+from src.sentiment.text import InputError, check_text, chunk_text, combine
 
 CONFIG_FILE = "config.json"
 LINEAR_FILE = "linear.skops"
@@ -27,6 +39,42 @@ ADAPTER_DIR = "transformer"
 #: Display order and names of the three models.
 MODELS: tuple[str, ...] = ("transformer", "linear", "vader")
 MODEL_TITLES = {"transformer": "MiniLM + LoRA", "linear": "TF-IDF + logistic regression", "vader": "VADER lexicon"}
+#: Token budget per chunk, leaving room for [CLS] and [SEP].
+CHUNK_TOKENS = 120
+
+
+def label_of(p_pos: float) -> tuple[str, float]:
+    """(label, confidence in that label) from P(positive)."""
+    return (LABELS[1], float(p_pos)) if p_pos >= 0.5 else (LABELS[0], float(1.0 - p_pos))
+
+
+@dataclass
+class ModelScore:
+    """One model's verdict on a text."""
+
+    label: str
+    confidence: float
+    p_positive: float
+
+
+@dataclass
+class Analysis:
+    """All three models on one text, with the chunks it was split into."""
+
+    text: str
+    scores: dict[str, ModelScore]
+    chunks: list[dict[str, object]]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def chunked(self) -> bool:
+        """True when the text was longer than one chunk."""
+        return len(self.chunks) > 1
+
+    @property
+    def disagree(self) -> bool:
+        """True when the models do not all give the same label."""
+        return len({s.label for s in self.scores.values()}) > 1
 
 
 @dataclass
@@ -37,6 +85,10 @@ class Predictor:
     linear: Pipeline
     vader: baselines.Vader
     config: dict
+
+    def __post_init__(self) -> None:
+        # Streamlit shares one Predictor across sessions; torch modules are not re-entrant.
+        self._lock = threading.Lock()
 
     @classmethod
     def from_artifact(cls, path: Path | str | None = None) -> Predictor:
@@ -52,9 +104,11 @@ class Predictor:
         return float(self.config["calibration"].get(name, {}).get("temperature", 1.0))
 
     def raw_logits(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        """Uncalibrated log-odds of positive, per model."""
+        """Uncalibrated log-odds of positive, per model (texts over max_length are truncated: use analyse)."""
+        with self._lock:
+            transformer = self.transformer.logits(texts)
         return {
-            "transformer": self.transformer.logits(texts),
+            "transformer": transformer,
             "linear": baselines.linear_logits(self.linear, texts),
             "vader": self.vader.logits(texts),
         }
@@ -63,7 +117,116 @@ class Predictor:
         """Calibrated P(positive), per model."""
         return {name: probability(z, self.temperature(name)) for name, z in self.raw_logits(texts).items()}
 
+    def chunks(self, text: str) -> list[str]:
+        """The text split on sentences into chunks that fit the transformer (one chunk when it fits)."""
+        if self.transformer.token_count(text) <= CHUNK_TOKENS:
+            return [text]
+        return chunk_text(text, self.transformer.token_count, CHUNK_TOKENS)
 
-def label_of(p_pos: float) -> tuple[str, float]:
-    """(label, confidence in that label) from P(positive)."""
-    return (LABELS[1], p_pos) if p_pos >= 0.5 else (LABELS[0], 1.0 - p_pos)
+    def analyse(self, text: str) -> Analysis:
+        """Check, chunk and score one text with all three models (raises InputError for unusable text)."""
+        checked = check_text(text)
+        pieces = self.chunks(checked.text)
+        probs = self.probabilities(pieces)
+        sizes = [self.transformer.token_count(p) for p in pieces]
+        scores = {}
+        for name in MODELS:
+            p = combine(probs[name].tolist(), sizes) if len(pieces) > 1 else float(probs[name][0])
+            scores[name] = ModelScore(*label_of(p), p_positive=p)
+        chunks = [{"chunk": i + 1, "text": piece, "tokens": sizes[i]}
+                  | {MODEL_TITLES[n]: float(probs[n][i]) for n in MODELS} for i, piece in enumerate(pieces)]
+        notes = list(checked.notes)
+        if len(pieces) > 1:
+            notes.append(f"The text has {sum(sizes)} tokens, more than the model's {CHUNK_TOKENS}-token window: it "
+                         f"was split on sentences into {len(pieces)} chunks, each scored, then combined weighting "
+                         "each chunk by its length and confidence. Nothing was truncated.")
+        return Analysis(checked.text, scores, chunks, notes)
+
+    def predict_many(self, texts: Sequence[str], batch_size: int = 64) -> pd.DataFrame:
+        """Batch scoring for files: one row per text with every model's label and confidence, or its error."""
+        rows: list[dict[str, object]] = [{} for _ in texts]
+        good: list[int] = []
+        for i, raw in enumerate(texts):
+            try:
+                check_text(raw)
+                good.append(i)
+            except InputError as exc:
+                rows[i] = {"error": str(exc)}
+        short = [i for i in good if self.transformer.token_count(str(texts[i]).strip()) <= CHUNK_TOKENS]
+        for start in range(0, len(short), batch_size):
+            idx = short[start : start + batch_size]
+            probs = self.probabilities([check_text(texts[i]).text for i in idx])
+            for j, i in enumerate(idx):
+                rows[i] = _row({n: float(probs[n][j]) for n in MODELS}, chunks=1)
+        for i in sorted(set(good) - set(short)):
+            analysis = self.analyse(texts[i])
+            rows[i] = _row({n: s.p_positive for n, s in analysis.scores.items()}, chunks=len(analysis.chunks))
+        return pd.DataFrame(rows)
+
+
+def _row(p_by_model: dict[str, float], chunks: int) -> dict[str, object]:
+    row: dict[str, object] = {}
+    for name in MODELS:
+        label, conf = label_of(p_by_model[name])
+        row[f"{name}_label"], row[f"{name}_confidence"] = label, round(conf, 4)
+    row["chunks"], row["error"] = chunks, ""
+    return row
+
+
+@lru_cache(maxsize=1)
+def default_predictor() -> Predictor:
+    """The committed models, loaded once per process."""
+    return Predictor.from_artifact()
+
+
+def predict_text(text: str) -> dict[str, object]:
+    """Sentiment of one English text by the fine-tuned transformer (long texts are chunked, not truncated).
+
+    Returns ``{"label": "positive"|"negative", "confidence": float, "model": str, "chunks": int,
+    "notes": [...], "others": {model: {"label", "confidence"}}}``. Raises
+    :class:`~src.sentiment.text.InputError` (a ``ValueError``) with a readable message for empty,
+    over-long, emoji-only or non-English text.
+    """
+    analysis = default_predictor().analyse(text)
+    best = analysis.scores["transformer"]
+    return {
+        "label": best.label,
+        "confidence": round(best.confidence, 4),
+        "model": "all-MiniLM-L6-v2 + LoRA, fine-tuned on SST-2 (temperature-calibrated)",
+        "chunks": len(analysis.chunks),
+        "notes": analysis.notes,
+        "others": {MODEL_TITLES[n]: {"label": s.label, "confidence": round(s.confidence, 4)}
+                   for n, s in analysis.scores.items() if n != "transformer"},
+    }
+
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command()
+def main(
+    text: Annotated[str | None, typer.Argument(help="Text to score; omitted: read stdin (one text per line).")] = None,
+    csv: Annotated[Path | None, typer.Option(help="A CSV file to score; writes CSV with labels to stdout.")] = None,
+    column: Annotated[str, typer.Option(help="The CSV column holding the text.")] = "text",
+) -> None:
+    """Print JSON for one text or stdin lines, or a scored CSV for --csv."""
+    if csv is not None:
+        try:
+            frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise typer.BadParameter(f"{csv} is not a readable UTF-8 CSV ({exc})") from exc
+        if column not in frame.columns:
+            raise typer.BadParameter(f"no column {column!r}; columns are {list(frame.columns)}")
+        scored = default_predictor().predict_many(frame[column].tolist())
+        pd.concat([frame, scored], axis=1).to_csv(sys.stdout, index=False)
+        return
+    texts = [text] if text is not None else [line for line in sys.stdin.read().splitlines() if line.strip()]
+    for item in texts:
+        try:
+            print(json.dumps(predict_text(item)))
+        except InputError as exc:
+            print(json.dumps({"error": str(exc), "text": item[:80]}))
+
+
+if __name__ == "__main__":
+    app()
