@@ -1,12 +1,30 @@
-"""rag demo page (placeholder until its demo issue lands)."""
+"""Ask this portfolio: chat with the project's own documents (layout only; logic in src/rag/)."""
 
-import streamlit as st
-
-from src.ui.chrome import model_card_panel, page_header
+from src.ui import rag_widgets as rw
+from src.ui.chrome import chapters, guard, model_card_panel, page_header
 
 page_header(
     "rag",
-    "Hybrid retrieval (BM25 + MiniLM embeddings fused by reciprocal rank) over this project's own documents, answered by a local SmolLM2.",
+    "Every question runs three retrievers over the README, the demo write-ups, the model cards and the owner's "
+    "profile: **BM25** (words), **dense** all-MiniLM-L6-v2 embeddings in an embedded **Qdrant** store (meaning), "
+    "and their **reciprocal rank fusion**. The local **SmolLM2-135M** (llama.cpp) writes a short answer from quoted "
+    "evidence; each sentence is then linked to the passage that supports it, and the share of supported sentences is "
+    "the **faithfulness** score. When retrieval is weak, the page shows the closest passages instead of guessing. "
+    "Live-prediction questions go to the churn and sentiment models as tools. Nothing leaves this machine.",
 )
-st.info("Coming next: cited answers with a faithfulness score, a retrieval inspector, uploads and an evaluation table.", icon=":material/construction:")
+settings = rw.advanced_panel()
+chapter = chapters({"chat": "Chat", "documents": "Documents & chunks", "evaluation": "Evaluation",
+                    "feedback": "Feedback"})
+
+with guard("the chat"):
+    if chapter == "chat":
+        rw.chat(settings)
+    elif chapter == "documents":
+        rw.uploads()
+        rw.chunk_viewer(rw.session_index(settings))
+    elif chapter == "evaluation":
+        rw.evaluation(settings)
+    else:
+        rw.feedback_summary()
+
 model_card_panel("rag")

@@ -1,0 +1,226 @@
+"""A fast intent router: live-prediction questions go to the churn or sentiment model as a tool.
+
+The 135M generator is not reliable at tool calling, so the decision is made by rules that run
+in microseconds and can be read and tested: a churn request needs a churn word, a prediction word
+and at least one customer detail we can parse; a sentiment request needs a "positive/negative/
+sentiment" ask and a text to score. The router only ever sees the visitor's question, never
+document text, so a document cannot trigger a tool.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Typical Telco customer used for every detail the question leaves out (modes and medians of the
+#: public dataset); the answer lists what was assumed.
+TYPICAL_CUSTOMER: dict[str, Any] = {
+    "gender": "Male", "SeniorCitizen": 0, "Partner": "No", "Dependents": "No", "tenure": 29,
+    "PhoneService": "Yes", "MultipleLines": "No", "InternetService": "Fiber optic", "OnlineSecurity": "No",
+    "OnlineBackup": "No", "DeviceProtection": "No", "TechSupport": "No", "StreamingTV": "No",
+    "StreamingMovies": "No", "Contract": "Month-to-month", "PaperlessBilling": "Yes",
+    "PaymentMethod": "Electronic check", "MonthlyCharges": 70.35, "TotalCharges": 0.0,
+}
+INTERNET_ADDONS = ("OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV",
+                   "StreamingMovies")
+
+_CHURN_WORD = re.compile(r"\b(churn\w*|leave|leaving|cancel\w*|quit|attrition|stay)\b", re.I)
+_PREDICT_WORD = re.compile(
+    r"\b(risk|probability|likel\w*|chance|odds|predict\w*|score|will|would|going to|expected)\b", re.I)
+_SENTIMENT_ASK = re.compile(
+    r"\b(positive|negative|sentiment|favou?rable|happy or (?:sad|unhappy)|good or bad review|tone)\b", re.I)
+_QUOTED = re.compile(r"[\"“«'‘](.{3,}?)[\"”»'’](?:\s|$|[?.!])", re.S)
+
+
+@dataclass
+class Route:
+    """What the router decided: which tool, with what input, and what it had to assume."""
+
+    tool: str  # "churn" | "sentiment"
+    payload: Any
+    parsed: list[str] = field(default_factory=list)
+    assumed: list[str] = field(default_factory=list)
+
+
+# --- churn: parse a customer from a sentence ---------------------------------------------------
+
+
+def _flag(text: str, pattern: str) -> str | None:
+    """'Yes' when the feature is mentioned, 'No' when negated ("no tech support", "without a partner")."""
+    match = re.search(rf"\b{pattern}", text)
+    if not match:
+        return None
+    negated = re.search(r"\b(no|without|not|n't have|lacks?)\s+(?:\w+\s+)?$", text[: match.start()])
+    return "No" if negated else "Yes"
+
+
+def parse_customer(text: str) -> tuple[dict[str, Any], list[str]]:
+    """Customer features found in free text, and their names. Unmentioned features are left out."""
+    found: dict[str, Any] = {}
+    t = text.lower()
+    # tenure: "2 months", "3 years" (but not "1-year contract", "$70 a month"), or "tenure of 5"
+    if m := re.search(r"(\d+(?:\.\d+)?)\s*[- ]?(?:years?|yrs?)\b(?!\s*[- ]?contract)", t):
+        found["tenure"] = round(float(m.group(1)) * 12)
+    if m := re.search(r"(\d+)\s*[- ]?(?:months?|mos?)\b(?!\s*[- ]?(?:contract|to))", t):
+        found["tenure"] = int(m.group(1))
+    if m := re.search(r"tenure\s*(?:of|is|=|:)?\s*(\d+)", t):
+        found["tenure"] = int(m.group(1))
+    if re.search(r"month[- ]to[- ]month|monthly contract|no contract", t):
+        found["Contract"] = "Month-to-month"
+    elif re.search(r"(one|1)[- ]year|annual contract|yearly contract", t):
+        found["Contract"] = "One year"
+    elif re.search(r"(two|2)[- ]year", t):
+        found["Contract"] = "Two year"
+    if m := re.search(r"\$\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:\$|dollars?|usd|eur|€)"
+                      r"|(?:monthly charges?|pays|paying|bill)\D{0,12}(\d+(?:\.\d+)?)", t):
+        found["MonthlyCharges"] = float(next(g for g in m.groups() if g))
+    if re.search(r"no internet", t):
+        found["InternetService"] = "No"
+    elif re.search(r"fib(er|re)", t):
+        found["InternetService"] = "Fiber optic"
+    elif re.search(r"\bdsl\b", t):
+        found["InternetService"] = "DSL"
+    for pattern, value in (("electronic check", "Electronic check"), ("mailed check", "Mailed check"),
+                           ("bank transfer", "Bank transfer (automatic)"), ("credit card", "Credit card (automatic)")):
+        if pattern in t:
+            found["PaymentMethod"] = value
+    if re.search(r"\bsenior\b|\belderly\b|retired", t):
+        found["SeniorCitizen"] = 1
+    if re.search(r"\b(female|woman)\b", t):
+        found["gender"] = "Female"
+    elif re.search(r"\b(male|man)\b", t):
+        found["gender"] = "Male"
+    for feature, pattern in (("TechSupport", r"tech(nical)? support"), ("OnlineSecurity", r"online security"),
+                             ("OnlineBackup", r"online backup"), ("DeviceProtection", r"device protection"),
+                             ("StreamingTV", r"streaming tv"), ("StreamingMovies", r"streaming movies"),
+                             ("PaperlessBilling", r"paperless"), ("Partner", r"(partner|spouse|married)"),
+                             ("Dependents", r"(dependents|children|kids)"), ("PhoneService", r"phone service")):
+        value = _flag(t, pattern)
+        if value is not None:
+            found[feature] = value
+    return found, list(found)
+
+
+def complete_customer(found: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A full feature row: parsed values over the typical customer, kept consistent."""
+    row = {**TYPICAL_CUSTOMER, **found}
+    if row["InternetService"] == "No":
+        for addon in INTERNET_ADDONS:
+            row[addon] = "No internet service"
+    if "TotalCharges" not in found:
+        row["TotalCharges"] = round(row["tenure"] * row["MonthlyCharges"], 2)
+    assumed = [k for k in TYPICAL_CUSTOMER if k not in found and k != "TotalCharges"]
+    return row, assumed
+
+
+# --- classification ----------------------------------------------------------------------------
+
+
+def _text_to_score(question: str) -> str:
+    """The text a sentiment question asks about: the quoted part, else what follows a colon."""
+    if m := _QUOTED.search(question):
+        return m.group(1).strip()
+    if ":" in question:
+        return question.split(":", 1)[1].strip().strip("\"'“”")
+    return ""
+
+
+def classify(question: str) -> Route | None:
+    """The tool a question asks for, or None for a question about the documents."""
+    text = question.strip()
+    if _SENTIMENT_ASK.search(text.split(":", 1)[0] if ":" in text else text):
+        target = _text_to_score(text)
+        if target:
+            return Route("sentiment", target)
+    if _CHURN_WORD.search(text) and _PREDICT_WORD.search(text):
+        found, parsed = parse_customer(text)
+        if found and re.search(r"\b(customer|client|subscriber|user|someone|person|account|he|she|they)\b", text, re.I):
+            row, assumed = complete_customer(found)
+            return Route("churn", row, parsed, assumed)
+    return None
+
+
+# --- tools -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Tool:
+    """A predictor the router can call, and whether its artifact is there."""
+
+    name: str
+    title: str
+    module: str
+    run: Callable[[Any], dict]
+    available: Callable[[], bool]
+
+
+@dataclass
+class ToolAnswer:
+    """What a tool said, as markdown for the chat, plus the raw output for the inspector."""
+
+    tool: str
+    text: str
+    output: dict | None
+    ok: bool
+
+
+def default_tools() -> dict[str, Tool]:
+    """The churn and sentiment predictors, imported lazily and only when their model card exists."""
+    from src.core import demos
+
+    def has(slug: str) -> Callable[[], bool]:
+        return lambda: demos.get(slug).has_artifact
+
+    def churn(features: dict) -> dict:
+        from src.churn.predict import predict_one
+
+        return predict_one(features)
+
+    def sentiment(text: str) -> dict:
+        from src.sentiment.predict import predict_text
+
+        return predict_text(text)
+
+    return {
+        "churn": Tool("churn", "Churn model", "src.churn.predict.predict_one", churn, has("churn")),
+        "sentiment": Tool("sentiment", "Sentiment model", "src.sentiment.predict.predict_text", sentiment,
+                          has("sentiment")),
+    }
+
+
+def _format_reasons(reasons: Any) -> str:
+    if not reasons:
+        return ""
+    items = reasons if isinstance(reasons, list | tuple) else [reasons]
+    return "\n".join(f"- {r if isinstance(r, str) else r.get('text', r)}" for r in items[:3])
+
+
+def run_tool(route: Route, tools: dict[str, Tool]) -> ToolAnswer:
+    """Call the routed tool and word its answer; a missing artifact or a failure is said plainly."""
+    tool = tools.get(route.tool)
+    if tool is None or not tool.available():
+        return ToolAnswer(route.tool, f"The {route.tool} model is not trained on this deployment, so I can't "
+                          "make a live prediction. Here is what the documents say instead.", None, False)
+    try:
+        out = tool.run(route.payload)
+    except Exception as exc:  # a tool bug must not break the chat; the page logs it
+        return ToolAnswer(route.tool, f"The {tool.title.lower()} failed on this input ({type(exc).__name__}).",
+                          None, False)
+    header = f"**Answered by the {tool.title.lower()}** (tool `{tool.module}`), not by the language model.\n\n"
+    if route.tool == "churn":
+        prob = float(out.get("probability", 0.0))
+        given = ", ".join(f"{k}={route.payload[k]}" for k in route.parsed)
+        text = (f"{header}Churn probability **{prob:.0%}** ({out.get('risk_band', 'unknown')} risk) "
+                f"for a customer with {given}.")
+        if reasons := _format_reasons(out.get("reasons")):
+            text += f"\n\nMain reasons:\n{reasons}"
+        if route.assumed:
+            text += f"\n\n_Typical values were assumed for: {', '.join(route.assumed)}._"
+    else:
+        conf = float(out.get("confidence", 0.0))
+        model = f" (model: {out['model']})" if out.get("model") else ""
+        shown = route.payload if len(route.payload) <= 200 else route.payload[:200] + "…"
+        text = f"{header}The text “{shown}” reads **{out.get('label', '?')}** with {conf:.0%} confidence{model}."
+    return ToolAnswer(route.tool, text, out, True)

@@ -1,0 +1,395 @@
+"""Streamlit parts of the RAG page: cached resources, the chat, citations, inspector, uploads and feedback.
+
+The logic lives in ``src/rag/``; this module only draws it and keeps per-session state
+(messages, uploaded documents) in ``st.session_state``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from src.core.cards import load_card
+from src.rag import corpus, documents
+from src.rag.chat import Assistant, Turn
+from src.rag.chunking import DEFAULT_OVERLAP, DEFAULT_SIZE, ChunkSettings, chunk_document
+from src.rag.embed import Embedder
+from src.rag.feedback import DEFAULT_DB, FeedbackStore
+from src.rag.generate import BackendConfig, GenerationError, Generator, make_generator
+from src.rag.retrieve import MODES, Hit, Index
+
+log = logging.getLogger("portfolio.rag")
+FEEDBACK_DB_ENV = "RAG_FEEDBACK_DB"
+EXAMPLES = (
+    "How was the churn model validated?",
+    "What architecture does the CIFAR-10 CNN use?",
+    "What is the churn risk of a month-to-month customer with 2 months tenure?",
+    "Is this review positive: the plot was thin but the acting carried it",
+)
+
+
+# --- cached resources (shared by every session, read-only) ------------------------------------
+
+
+@st.cache_resource(show_spinner="Loading the embedding model…")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+@st.cache_resource(show_spinner="Building the index of the portfolio's documents…", max_entries=4)
+def _default_index(key: str, size: int, overlap: int) -> Index:
+    # ``key`` hashes every source file, so an edited document gives a new cache entry (and disk file)
+    del key
+    return corpus.load_or_build(corpus.default_documents(), ChunkSettings(size, overlap), embedder())[0]
+
+
+def default_index(settings: ChunkSettings) -> Index:
+    """The default corpus index, rebuilt when any source file's hash changes."""
+    key = corpus.corpus_key(corpus.default_documents(), settings, Embedder.name)
+    return _default_index(key, settings.size, settings.overlap)
+
+
+@st.cache_resource(show_spinner="Loading the language model…", max_entries=3)
+def _generator(kind: str, gguf_path: str, base_url: str, model: str, api_key: str) -> Generator:
+    return make_generator(BackendConfig(kind, gguf_path, base_url, model, api_key))
+
+
+def backend_config() -> BackendConfig:
+    """From ``st.secrets["rag"]`` when present, else the environment."""
+    try:
+        secrets = dict(st.secrets.get("rag", {}))
+    except Exception:  # no secrets.toml at all is the normal case
+        secrets = {}
+    return BackendConfig.from_sources(secrets=secrets)
+
+
+def generator(config: BackendConfig) -> Generator | None:
+    """The configured generator, or None with a message when it can't load."""
+    try:
+        return _generator(config.kind, config.gguf_path, config.base_url, config.model, config.api_key)
+    except GenerationError as exc:
+        st.warning(f"The language model is unavailable: {exc} Retrieval still works.", icon=":material/warning:")
+        return None
+
+
+@st.cache_resource
+def feedback_store(path: str) -> FeedbackStore:
+    return FeedbackStore(path)
+
+
+def feedback() -> FeedbackStore:
+    return feedback_store(os.environ.get(FEEDBACK_DB_ENV) or str(DEFAULT_DB))
+
+
+# --- settings and session state ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the Advanced panel controls."""
+
+    chunks: ChunkSettings
+    mode: str
+    k: int
+
+
+def advanced_panel() -> Settings:
+    """Chunking and retrieval settings in the sidebar."""
+    with st.sidebar.expander("Advanced", icon=":material/tune:"):
+        size = st.slider("Chunk size (characters)", 300, 1500, DEFAULT_SIZE, 50, key="rag_size",
+                         help="Longest chunk body. Chunks never cross a heading.")
+        overlap = st.slider("Chunk overlap (characters)", 0, 300, DEFAULT_OVERLAP, 10, key="rag_overlap",
+                            help="Whole sentences repeated from the end of the previous chunk of the same section.")
+        overlap = min(overlap, size // 2 - 1)
+        mode = st.radio("Retriever", MODES, key="rag_mode", horizontal=True,
+                        help="Hybrid fuses BM25 and dense rankings by reciprocal rank fusion.")
+        k = st.slider("Passages retrieved", 3, 10, 5, key="rag_k")
+    return Settings(ChunkSettings(size, overlap), mode, k)
+
+
+def _state() -> Any:
+    st.session_state.setdefault("rag_messages", [])
+    st.session_state.setdefault("rag_uploads", {})  # name -> Document
+    st.session_state.setdefault("rag_seen_files", set())
+    return st.session_state
+
+
+def session_index(settings: Settings) -> Index:
+    """The default index plus this session's uploads (rebuilt only when either changes)."""
+    base = default_index(settings.chunks)
+    uploads = _state()["rag_uploads"]
+    if not uploads:
+        return base
+    key = (id(base), tuple(sorted((name, doc.sha256) for name, doc in uploads.items())))
+    cached = st.session_state.get("rag_session_index")
+    if cached and cached[0] == key:
+        return cached[1]
+    chunks = [c for doc in uploads.values() for c in chunk_document(doc, settings.chunks)]
+    with st.spinner("Indexing your documents…"):
+        index = base.extend(chunks)
+    st.session_state["rag_session_index"] = (key, index)
+    return index
+
+
+# --- rendering one answer ----------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|<>$~:])")
+
+
+def escape(text: str) -> str:
+    """Model and document text shown as text, never as markdown, links or colour directives."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _cited_markdown(turn: Turn) -> str:
+    if turn.attribution is None or not turn.attribution.sentences:
+        return escape(turn.answer)
+    parts = []
+    for s in turn.attribution.sentences:
+        text = escape(s.text)
+        if s.note == "abstains":
+            parts.append(text)
+        elif s.supported:
+            parts.append(f"{text} :blue-badge[{s.citation}]")
+        else:
+            cite = f" :gray-badge[closest {s.citation}]" if s.citation else ""
+            parts.append(f":orange-background[{text}] :orange-badge[:material/warning: unsupported]{cite}")
+    return " ".join(parts)
+
+
+def _faithfulness_line(turn: Turn) -> None:
+    attribution = turn.attribution
+    if attribution is None:
+        return
+    score = attribution.faithfulness
+    if score is None:
+        st.caption("Faithfulness: n/a (the answer makes no claim).")
+        return
+    claims = attribution.claims
+    colour = "green" if score >= 0.8 else "orange" if score >= 0.5 else "red"
+    st.markdown(
+        f":{colour}-badge[Faithfulness {score:.0%}] "
+        f"{sum(s.supported for s in claims)} of {len(claims)} sentences are supported by the retrieved passages."
+    )
+
+
+def _passage_popovers(turn: Turn) -> None:
+    if not turn.evidence:
+        return
+    cols = st.columns(len(turn.evidence))
+    for col, ev in zip(cols, turn.evidence, strict=True):
+        with col.popover(f"[{ev.number}] {ev.chunk.source}", width="stretch"):
+            st.caption(ev.chunk.label)
+            st.text(ev.chunk.text)
+            if ev.flagged:
+                st.warning("Instruction-like text in this passage was treated as data and kept out of the prompt:\n\n"
+                           + "\n".join(f"- {escape(f)}" for f in ev.flagged), icon=":material/shield:")
+
+
+def inspector_frame(hits: list[Hit]) -> pd.DataFrame:
+    """The retrieval inspector table: every retriever's rank and score for each top chunk."""
+    return pd.DataFrame([{
+        "source": h.chunk.label,
+        "BM25 rank": h.bm25_rank, "BM25 score": round(h.bm25_score, 2),
+        "dense rank": h.dense_rank, "cosine": round(h.dense_score, 3),
+        "fused rank": h.fused_rank, "RRF score": round(h.fused_score, 4),
+        "passage": h.chunk.text[:160].replace("\n", " "),
+    } for h in hits])
+
+
+def _closest_passages(turn: Turn) -> None:
+    if not turn.results:
+        return
+    for hit in turn.results.hits[:3]:
+        with st.expander(f"{hit.chunk.label} (cosine {hit.dense_score:.2f})"):
+            st.text(hit.chunk.text)
+
+
+def render_details(turn: Turn) -> None:
+    """Everything under an answer: notices, citations, faithfulness, closest passages, inspector."""
+    if turn.kind == "rag" and not turn.error:
+        _faithfulness_line(turn)
+        _passage_popovers(turn)
+    if turn.kind in ("weak", "language"):
+        _closest_passages(turn)
+    if turn.kind == "tool" and turn.tool is not None and turn.tool.output is not None:
+        with st.expander("Tool output", icon=":material/build:"):
+            st.json(turn.tool.output)
+    if turn.results is not None:
+        with st.expander("Retrieval inspector", icon=":material/manage_search:"):
+            st.caption(f"Query: {escape(turn.query[:300])} · mode {turn.results.mode} · best cosine "
+                       f"{turn.results.best_dense:.2f} · " + " · ".join(
+                           f"{k} {v:,.0f} ms" for k, v in turn.timings_ms.items()))
+            st.dataframe(inspector_frame(turn.results.hits), hide_index=True, width="stretch")
+
+
+def _record_feedback(index: int) -> None:
+    message = st.session_state["rag_messages"][index]
+    value = st.session_state.get(f"rag_fb_{index}")
+    turn: Turn = message["turn"]
+    if value is None or message.get("rated"):
+        return
+    try:
+        feedback().add(turn.question, turn.answer, turn.sources, 1 if value == 1 else -1, kind=turn.kind,
+                       faithfulness=turn.faithfulness)
+        message["rated"] = True
+    except Exception as exc:  # a locked or read-only disk must not break the chat
+        log.exception("feedback not saved", exc_info=exc)
+        st.toast("Sorry, your rating could not be saved.")
+
+
+def render_assistant(index: int, message: dict) -> None:
+    """A past assistant message: cited answer, details and thumbs."""
+    turn: Turn = message["turn"]
+    for notice in turn.notices:
+        st.info(notice, icon=":material/info:")
+    st.markdown(_cited_markdown(turn) if turn.kind == "rag" else turn.answer if turn.kind == "tool"
+                else escape(turn.answer))
+    render_details(turn)
+    st.feedback("thumbs", key=f"rag_fb_{index}", on_change=_record_feedback, args=(index,),
+                disabled=bool(message.get("rated")))
+
+
+# --- the chat chapter --------------------------------------------------------------------------
+
+
+def chat(settings: Settings) -> None:
+    """The conversation: history, input, a streamed answer with citations."""
+    state = _state()
+    config = backend_config()
+    index = session_index(settings)
+    top = st.columns([4, 1])
+    top[0].caption(f"Generator: {config.describe()} · {len(index.chunks)} chunks from "
+                   f"{len({c.source for c in index.chunks})} documents · retriever: {settings.mode}")
+    if top[1].button("Clear chat", icon=":material/delete_sweep:", width="stretch",
+                     disabled=not state["rag_messages"]):
+        state["rag_messages"] = []
+        st.rerun()
+    if not state["rag_messages"]:
+        st.markdown("**Try:** " + " · ".join(f"_{escape(q)}_" for q in EXAMPLES))
+    for i, message in enumerate(state["rag_messages"]):
+        with st.chat_message(message["role"]):
+            if message["role"] == "user":
+                st.text(message["content"])
+            else:
+                render_assistant(i, message)
+    question = st.chat_input("Ask about this portfolio…", key="rag_question")
+    if not question:
+        return
+    previous = next((m["content"] for m in reversed(state["rag_messages"]) if m["role"] == "user"), "")
+    state["rag_messages"].append({"role": "user", "content": question})
+    with st.chat_message("user"):
+        st.text(question if len(question) <= 2000 else question[:2000] + " …")
+    assistant = Assistant(index, generator(config))
+    with st.chat_message("assistant"):
+        turn = assistant.prepare(question, previous, mode=settings.mode, k=settings.k)
+        slot = st.empty()
+        with slot.container():
+            for notice in turn.notices:
+                st.info(notice, icon=":material/info:")
+            text = st.write_stream(assistant.stream(turn))
+        assistant.finish(turn, text if isinstance(text, str) else "".join(map(str, text)))
+        if turn.error:
+            log.warning("generation failed: %s", turn.error)
+    state["rag_messages"].append({"role": "assistant", "content": turn.answer, "turn": turn})
+    st.rerun()  # redraw the finished turn with its citations and thumbs
+
+
+def feedback_summary() -> None:
+    """Totals and the latest ratings."""
+    summary = feedback().summary()
+    cols = st.columns(3)
+    cols[0].metric("Ratings", summary.total)
+    cols[1].metric("👍", summary.up)
+    cols[2].metric("👎", summary.down)
+    if summary.up_rate is not None:
+        st.caption(f"{summary.up_rate:.0%} of rated answers were helpful.")
+    if summary.recent:
+        st.dataframe(pd.DataFrame(summary.recent), hide_index=True, width="stretch")
+    else:
+        st.info("No ratings yet: use the thumbs under an answer.", icon=":material/thumb_up:")
+
+
+# --- documents chapter -------------------------------------------------------------------------
+
+
+def uploads() -> None:
+    """Add files to this session's collection; a bad file is reported and nothing else is lost."""
+    state = _state()
+    files = st.file_uploader("Add your own documents (this session only)", type=["pdf", "txt", "md", "docx"],
+                             accept_multiple_files=True, key="rag_files",
+                             help=f"Up to {documents.MAX_UPLOAD_BYTES // 2**20} MB each; PDFs are read up to "
+                                  f"{documents.MAX_PDF_PAGES} pages; no OCR.")
+    for file in files or []:
+        marker = (file.name, file.size, getattr(file, "file_id", ""))
+        if marker in state["rag_seen_files"]:
+            continue
+        state["rag_seen_files"].add(marker)
+        try:
+            doc = documents.load_bytes(file.name, file.getvalue())
+        except documents.IngestError as exc:
+            state.setdefault("rag_upload_log", []).append(("error", str(exc)))
+            continue
+        except Exception as exc:  # a parser bug on one file must not cost the others
+            log.exception("upload failed", exc_info=exc)
+            state.setdefault("rag_upload_log", []).append(("error", f"{file.name} could not be read."))
+            continue
+        doc.source = f"upload/{file.name}"
+        state["rag_uploads"][doc.source] = doc
+        note = " ".join(doc.notes)
+        state.setdefault("rag_upload_log", []).append(("ok", f"Added {file.name}. {note}".strip()))
+    for level, text in state.get("rag_upload_log", [])[-6:]:
+        (st.error if level == "error" else st.success)(text, icon=":material/error:" if level == "error"
+                                                      else ":material/check_circle:")
+    for name in list(state["rag_uploads"]):
+        cols = st.columns([5, 1])
+        cols[0].markdown(f":material/description: `{escape(name)}`")
+        if cols[1].button("Remove", key=f"rag_rm_{name}"):
+            del state["rag_uploads"][name]
+            st.rerun()
+
+
+def chunk_viewer(index: Index) -> None:
+    """Pick any document and read its chunks."""
+    sources = list(dict.fromkeys(c.source for c in index.chunks))
+    counts = pd.Series([c.source for c in index.chunks]).value_counts()
+    st.dataframe(pd.DataFrame({"document": sources, "chunks": [int(counts[s]) for s in sources]}),
+                 hide_index=True, width="stretch")
+    source = st.selectbox("Show the chunks of", sources, key="rag_chunk_doc")
+    for chunk in (c for c in index.chunks if c.source == source):
+        with st.expander(f"{chunk.id} · {chunk.heading or '(top)'} · {len(chunk.text)} characters"):
+            st.text(chunk.text)
+
+
+# --- evaluation chapter ------------------------------------------------------------------------
+
+
+def evaluation(settings: Settings) -> None:
+    """The committed evaluation table, and a button to re-run it on the current settings."""
+    from src.rag import evaluate
+
+    card = load_card("rag")
+    if card is not None and card.extra.get("scores"):
+        st.markdown(f"**Committed evaluation** ({card.created}, `{card.command}`)")
+        st.dataframe(_scores_frame(card.extra["scores"]), hide_index=True, width="stretch")
+    else:
+        st.info("No evaluation card yet. Create it with `python -m src.rag.evaluate --write-card`.")
+    if st.button("Run the evaluation on the current settings", icon=":material/play_arrow:"):
+        with st.spinner("Retrieving for every question…"):
+            base = default_index(settings.chunks)
+            scores, per_question = evaluate.evaluate(base, evaluate.load_qa())
+        st.dataframe(_scores_frame([s.__dict__ for s in scores]), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(per_question), hide_index=True, width="stretch")
+    st.caption(f"QA set: {len(evaluate.load_qa())} questions in `src/rag/qa_set.jsonl`. A hit is a retrieved chunk "
+               "from the answer's file that contains the key phrase; MRR looks 10 deep.")
+
+
+def _scores_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{"retriever": r["mode"], "hit@1": f"{r['hit1']:.1%}", "hit@5": f"{r['hit5']:.1%}",
+                          "MRR": f"{r['mrr']:.3f}", "questions": r["n"]} for r in rows])
