@@ -106,6 +106,15 @@ class ShapExplainer:
         return Explanation(values, self.base, frame.reset_index(drop=True))
 
 
+def strongest_interaction(explanation: Explanation, feature: str) -> str:
+    """The feature shap's heuristic finds most entangled with ``feature`` (to colour its dependence plot)."""
+    codes = explanation.data[FEATURES].apply(
+        lambda c: c.astype(float) if pd.api.types.is_numeric_dtype(c) else pd.Categorical(c.astype(str)).codes
+    )
+    j = FEATURES.index(feature)
+    return FEATURES[shap.utils.approximate_interactions(j, explanation.values, codes.to_numpy(float))[0]]
+
+
 # --- plain English ---------------------------------------------------------------------------
 
 

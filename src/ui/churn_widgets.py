@@ -11,11 +11,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shap
 import streamlit as st
 
 from src.churn import charts, data, metrics
-from src.churn.explain import ACTIONABLE, IMMUTABLE, Explanation, retention_offers, top_reasons
+from src.churn.explain import (
+    ACTIONABLE,
+    IMMUTABLE,
+    Explanation,
+    retention_offers,
+    strongest_interaction,
+    top_reasons,
+)
 from src.churn.model import ARTIFACT, OOF_FILE
 from src.churn.predict import ModelMissingError, Predictor
 from src.core import datasets
@@ -100,7 +106,7 @@ def performance(pred: Predictor) -> None:
     for m in metrics.SCORES:
         shown[m] = [f"{a:.4f} ± {s:.4f}" for a, s in zip(board[m], board[f"{m}_std"], strict=True)]
     shown["selected"] = board["model"].eq(extra["selected"]).map({True: "✅", False: ""})
-    st.dataframe(shown, hide_index=True, use_container_width=True)
+    st.dataframe(shown, hide_index=True, width="stretch")
     st.caption(
         f"Selected **{extra['selected']}**: the simplest model within {pred.card.config['tie_tolerance']} ROC-AUC of "
         f"the best. Calibration was {'kept' if extra['calibrated'] else 'not kept'} (it is used only if it lowers "
@@ -110,7 +116,7 @@ def performance(pred: Predictor) -> None:
     figures = _static_figures((ARTIFACT / OOF_FILE).stat().st_mtime)
     for row in (figures[:2], figures[2:]):
         for col, fig in zip(st.columns(2), row, strict=True):
-            col.plotly_chart(fig, use_container_width=True)
+            col.plotly_chart(fig, width="stretch")
     economics(pred)
 
 
@@ -144,8 +150,8 @@ def economics(pred: Predictor) -> None:
     tiles[3].metric("Profit per 1,000 customers", f"${here:,.0f}", delta=f"{here - best_profit:,.0f} vs best",
                     delta_color="normal" if here >= best_profit else "inverse")
     left, right = st.columns([3, 2])
-    left.plotly_chart(charts.profit(curve, best, t), use_container_width=True)
-    right.plotly_chart(charts.confusion(cm), use_container_width=True)
+    left.plotly_chart(charts.profit(curve, best, t), width="stretch")
+    right.plotly_chart(charts.confusion(cm), width="stretch")
     st.caption(
         f"Profit = churners reached × {econ.success_rate:.0%} × ${econ.customer_value:,.0f} − contacted × "
         f"${econ.offer_cost:,.0f}, on the {len(y):,} out-of-fold predictions, scaled to 1,000 customers. "
@@ -159,17 +165,15 @@ def economics(pred: Predictor) -> None:
 def drivers(pred: Predictor) -> None:
     """Global importance from the card; SHAP summary and dependence when the data is here."""
     top = pred.card.extra["top_drivers"]
-    st.plotly_chart(charts.drivers(top), use_container_width=True)
+    st.plotly_chart(charts.drivers(top), width="stretch")
     if not datasets.is_available(data.DATASET):
         raise datasets.DataMissingError(data.DATASET)
     expl = _sample_explanation(pred, pred.card.created)
     order = [d["feature"] for d in top]
-    st.plotly_chart(charts.beeswarm(expl, order), use_container_width=True)
+    st.plotly_chart(charts.beeswarm(expl, order), width="stretch")
     feature = st.selectbox("Dependence plot for", order, index=0)
-    codes = expl.data.apply(lambda c: pd.Categorical(c.astype(str)).codes if c.dtype == object else c)
-    j = data.FEATURES.index(feature)
-    partner = data.FEATURES[shap.utils.approximate_interactions(j, expl.values, codes.to_numpy(float))[0]]
-    st.plotly_chart(charts.dependence(expl, feature, partner), use_container_width=True)
+    partner = strongest_interaction(expl, feature)
+    st.plotly_chart(charts.dependence(expl, feature, partner), width="stretch")
     st.caption(f"SHAP values of {len(expl.values):,} sampled customers. The colour is {partner}, the feature "
                f"shap.utils.approximate_interactions finds most entangled with {feature}.")
 
@@ -240,7 +244,7 @@ def customer(pred: Predictor) -> None:
             st.markdown(f"**Smallest retention offer:** {offer.describe()}: {p:.0%} → {offer.after:.0%}.")
             st.page_link("pages/churn.py", label="See the retention options", icon=":material/arrow_forward:",
                          query_params={"chapter": "action"})
-    right.plotly_chart(charts.waterfall(contrib, pred.explainer.base), use_container_width=True)
+    right.plotly_chart(charts.waterfall(contrib, pred.explainer.base), width="stretch")
 
 
 # --- 4. retention action ---------------------------------------------------------------------
@@ -270,7 +274,7 @@ def action(pred: Predictor) -> None:
         st.warning(f"No combination of up to 3 changes gets below {t:.2f}; the best found: {best.describe()}")
     table = pd.DataFrame([{"changes": o.describe(), "n": len(o.changes), "after": o.after,
                            "below threshold": o.below_threshold} for o in result.tried[:15]])
-    st.dataframe(table, hide_index=True, use_container_width=True,
+    st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"after": st.column_config.ProgressColumn("probability after", format="%.2f",
                                                                           min_value=0.0, max_value=1.0)})
 
@@ -284,7 +288,7 @@ def batch(pred: Predictor) -> None:
                            "expected": ["optional identifier, passed through",
                                         *[data.DESCRIPTIONS.get(f, "") for f in data.FEATURES]]})
     with st.expander("Expected schema", expanded=False, icon=":material/table:"):
-        st.dataframe(schema, hide_index=True, use_container_width=True)
+        st.dataframe(schema, hide_index=True, width="stretch")
     st.download_button("Download a template CSV", data.to_csv_bytes(data.template()), "churn_template.csv",
                        "text/csv", icon=":material/download:")
     upload = st.file_uploader(f"Upload customers (CSV, up to {data.MAX_ROWS:,} rows are scored)", type=["csv"])
@@ -305,10 +309,10 @@ def batch(pred: Predictor) -> None:
     right.download_button("Download errors CSV", data.to_csv_bytes(result.errors), "churn_errors.csv", "text/csv",
                           icon=":material/download:", disabled=result.errors.empty)
     if len(result.scored):
-        st.dataframe(result.scored.head(200), hide_index=True, use_container_width=True)
+        st.dataframe(result.scored.head(200), hide_index=True, width="stretch")
     if len(result.errors):
         st.markdown("**Rows that failed, with the reason**")
-        st.dataframe(result.errors.head(200), hide_index=True, use_container_width=True)
+        st.dataframe(result.errors.head(200), hide_index=True, width="stretch")
 
 
 # --- 6. fairness -----------------------------------------------------------------------------
@@ -327,7 +331,7 @@ def fairness(pred: Predictor) -> None:
     for col, (attribute, g) in zip(st.columns(2), groups.items(), strict=True):
         table = metrics.group_rates(y, p, g, t)
         with col:
-            st.plotly_chart(charts.fairness(table, attribute), use_container_width=True)
+            st.plotly_chart(charts.fairness(table, attribute), width="stretch")
             st.dataframe(table.style.format({c: "{:.1%}" for c in ("churn_rate", "selection_rate", "tpr", "fpr")}),
-                         hide_index=True, use_container_width=True)
+                         hide_index=True, width="stretch")
             st.markdown(metrics.fairness_reading(table, attribute))

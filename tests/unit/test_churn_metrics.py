@@ -45,6 +45,7 @@ def test_profit_curve_and_best_threshold():
     assert curve.loc[curve.threshold == 0.75, "profit"].item() == pytest.approx(80)
     best, profit = metrics.best_threshold(curve)
     assert profit == pytest.approx(curve["profit"].max()) and profit >= 80
+    assert curve.loc[curve.threshold == best, "profit"].item() == pytest.approx(profit)
 
 
 def test_an_offer_that_never_works_is_never_profitable():
