@@ -116,8 +116,9 @@ def _units(paragraph: str, size: int) -> list[str]:
             units.append(sentence)
             continue
         piece = ""
-        for word in sentence.split():
-            word = word[:size]  # a single "word" longer than a chunk (a hash, a URL) is cut
+        # a single "word" longer than a chunk (a hash, a long URL) is cut into chunk-sized pieces
+        words = [w[i:i + size] for w in sentence.split() for i in range(0, len(w), size)]
+        for word in words:
             if piece and len(piece) + 1 + len(word) > size:
                 units.append(piece)
                 piece = word

@@ -19,7 +19,7 @@ import numpy as np
 from src.core.settings import DATA_DIR, DOCS_DIR, MODELS_DIR, ROOT, portfolio
 from src.rag.chunking import ChunkSettings, chunk_documents
 from src.rag.documents import Document, load_path
-from src.rag.embed import Embedder
+from src.rag.embed import Embedder, shared
 from src.rag.retrieve import Index
 
 CACHE_DIR = DATA_DIR / "cache" / "rag"
@@ -129,4 +129,4 @@ def load_or_build(docs: list[Document], settings: ChunkSettings, embedder: Embed
 
 def default_index(settings: ChunkSettings | None = None, embedder: Embedder | None = None) -> Index:
     """The portfolio's own index, from the disk cache when no source changed."""
-    return load_or_build(default_documents(), settings or ChunkSettings(), embedder or Embedder())[0]
+    return load_or_build(default_documents(), settings or ChunkSettings(), embedder or shared())[0]

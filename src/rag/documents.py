@@ -193,3 +193,26 @@ def load_path(path: Path, source: str | None = None) -> Document:
     doc = load_bytes(path.name, path.read_bytes())
     doc.source = source or path.name
     return doc
+
+
+def add_uploads(collection: dict[str, Document], files: list[tuple[str, bytes]],
+                ) -> tuple[dict[str, Document], list[tuple[str, str]]]:
+    """A new collection with every readable file added as ``upload/<name>``, plus one (level, message) per file.
+
+    The documents already in ``collection`` are always kept: a bad file only adds an error message.
+    """
+    updated = dict(collection)
+    messages: list[tuple[str, str]] = []
+    for name, data in files:
+        try:
+            doc = load_bytes(name, data)
+        except IngestError as exc:
+            messages.append(("error", str(exc)))
+            continue
+        except Exception as exc:  # a parser bug on one file must not cost the others
+            messages.append(("error", f"{name} could not be read ({type(exc).__name__})."))
+            continue
+        doc.source = f"upload/{name}"
+        updated[doc.source] = doc
+        messages.append(("ok", " ".join([f"Added {name}.", *doc.notes])))
+    return updated, messages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 
@@ -40,3 +41,9 @@ class Embedder:
                 show_progress_bar=False,
             )
         return np.asarray(vectors, dtype=np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def shared() -> Embedder:
+    """One embedder per process for scripts and tests (the page uses ``st.cache_resource``)."""
+    return Embedder()

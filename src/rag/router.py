@@ -14,15 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Typical Telco customer used for every detail the question leaves out (modes and medians of the
-#: public dataset); the answer lists what was assumed.
-TYPICAL_CUSTOMER: dict[str, Any] = {
-    "gender": "Male", "SeniorCitizen": 0, "Partner": "No", "Dependents": "No", "tenure": 29,
-    "PhoneService": "Yes", "MultipleLines": "No", "InternetService": "Fiber optic", "OnlineSecurity": "No",
-    "OnlineBackup": "No", "DeviceProtection": "No", "TechSupport": "No", "StreamingTV": "No",
-    "StreamingMovies": "No", "Contract": "Month-to-month", "PaperlessBilling": "Yes",
-    "PaymentMethod": "Electronic check", "MonthlyCharges": 70.35, "TotalCharges": 0.0,
-}
 INTERNET_ADDONS = ("OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV",
                    "StreamingMovies")
 
@@ -41,7 +32,6 @@ class Route:
     tool: str  # "churn" | "sentiment"
     payload: Any
     parsed: list[str] = field(default_factory=list)
-    assumed: list[str] = field(default_factory=list)
 
 
 # --- churn: parse a customer from a sentence ---------------------------------------------------
@@ -103,16 +93,16 @@ def parse_customer(text: str) -> tuple[dict[str, Any], list[str]]:
     return found, list(found)
 
 
-def complete_customer(found: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """A full feature row: parsed values over the typical customer, kept consistent."""
-    row = {**TYPICAL_CUSTOMER, **found}
-    if row["InternetService"] == "No":
-        for addon in INTERNET_ADDONS:
-            row[addon] = "No internet service"
-    if "TotalCharges" not in found:
-        row["TotalCharges"] = round(row["tenure"] * row["MonthlyCharges"], 2)
-    assumed = [k for k in TYPICAL_CUSTOMER if k not in found and k != "TotalCharges"]
-    return row, assumed
+def consistent_customer(found: dict[str, Any]) -> dict[str, Any]:
+    """The parsed features, made consistent: no internet means no internet add-ons.
+
+    Everything left out is filled by the churn predictor itself (training mode or median), and the
+    answer lists what was not given.
+    """
+    row = dict(found)
+    if row.get("InternetService") == "No":
+        row.update(dict.fromkeys(INTERNET_ADDONS, "No internet service"))
+    return row
 
 
 # --- classification ----------------------------------------------------------------------------
@@ -137,8 +127,7 @@ def classify(question: str) -> Route | None:
     if _CHURN_WORD.search(text) and _PREDICT_WORD.search(text):
         found, parsed = parse_customer(text)
         if found and re.search(r"\b(customer|client|subscriber|user|someone|person|account|he|she|they)\b", text, re.I):
-            row, assumed = complete_customer(found)
-            return Route("churn", row, parsed, assumed)
+            return Route("churn", consistent_customer(found), parsed)
     return None
 
 
@@ -205,7 +194,9 @@ def run_tool(route: Route, tools: dict[str, Tool]) -> ToolAnswer:
                           "make a live prediction. Here is what the documents say instead.", None, False)
     try:
         out = tool.run(route.payload)
-    except Exception as exc:  # a tool bug must not break the chat; the page logs it
+    except ValueError as exc:  # both predictors explain invalid input in a readable ValueError
+        return ToolAnswer(route.tool, f"The {tool.title.lower()} could not score this: {exc}", None, False)
+    except Exception as exc:  # a tool bug must not break the chat
         return ToolAnswer(route.tool, f"The {tool.title.lower()} failed on this input ({type(exc).__name__}).",
                           None, False)
     header = f"**Answered by the {tool.title.lower()}** (tool `{tool.module}`), not by the language model.\n\n"
@@ -216,8 +207,7 @@ def run_tool(route: Route, tools: dict[str, Tool]) -> ToolAnswer:
                 f"for a customer with {given}.")
         if reasons := _format_reasons(out.get("reasons")):
             text += f"\n\nMain reasons:\n{reasons}"
-        if route.assumed:
-            text += f"\n\n_Typical values were assumed for: {', '.join(route.assumed)}._"
+        text += "\n\n_Features not mentioned take the most common value (or the median) of the training data._"
     else:
         conf = float(out.get("confidence", 0.0))
         model = f" (model: {out['model']})" if out.get("model") else ""

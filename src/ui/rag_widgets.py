@@ -326,24 +326,15 @@ def uploads() -> None:
                              accept_multiple_files=True, key="rag_files",
                              help=f"Up to {documents.MAX_UPLOAD_BYTES // 2**20} MB each; PDFs are read up to "
                                   f"{documents.MAX_PDF_PAGES} pages; no OCR.")
+    new = []
     for file in files or []:
         marker = (file.name, file.size, getattr(file, "file_id", ""))
-        if marker in state["rag_seen_files"]:
-            continue
-        state["rag_seen_files"].add(marker)
-        try:
-            doc = documents.load_bytes(file.name, file.getvalue())
-        except documents.IngestError as exc:
-            state.setdefault("rag_upload_log", []).append(("error", str(exc)))
-            continue
-        except Exception as exc:  # a parser bug on one file must not cost the others
-            log.exception("upload failed", exc_info=exc)
-            state.setdefault("rag_upload_log", []).append(("error", f"{file.name} could not be read."))
-            continue
-        doc.source = f"upload/{file.name}"
-        state["rag_uploads"][doc.source] = doc
-        note = " ".join(doc.notes)
-        state.setdefault("rag_upload_log", []).append(("ok", f"Added {file.name}. {note}".strip()))
+        if marker not in state["rag_seen_files"]:
+            state["rag_seen_files"].add(marker)
+            new.append((file.name, file.getvalue()))
+    if new:
+        state["rag_uploads"], messages = documents.add_uploads(state["rag_uploads"], new)
+        state.setdefault("rag_upload_log", []).extend(messages)
     for level, text in state.get("rag_upload_log", [])[-6:]:
         (st.error if level == "error" else st.success)(text, icon=":material/error:" if level == "error"
                                                       else ":material/check_circle:")

@@ -1,0 +1,78 @@
+"""BM25, dense and RRF on a tiny corpus built here: the planted answer must rank first."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from src.rag.chunking import chunk_documents
+from src.rag.documents import Document
+from src.rag.embed import shared
+from src.rag.retrieve import Index, rrf, tokenize
+from src.rag.store import QdrantStore
+
+DOCS = {
+    "fruit.md": "# Fruit\n\n## Ripening\n\nThe quokka-7 protocol ripens green bananas in nine days with ethylene gas.",
+    "weather.md": "# Weather\n\nRain is likely on the coast this weekend, with strong winds in the north.",
+    "cars.md": "# Cars\n\nThe hatchback has a small petrol engine and seats five adults comfortably.",
+    "music.md": "# Music\n\nThe orchestra rehearses the symphony every Thursday evening in the old hall.",
+    "cooking.md": "# Cooking\n\nBake the bread at a high temperature for forty minutes until the crust is brown.",
+}
+
+
+@pytest.fixture(scope="module")
+def index() -> Index:
+    docs = [Document(source=name, title=name, text=text) for name, text in DOCS.items()]
+    return Index.build(chunk_documents(docs), shared())
+
+
+@pytest.mark.parametrize(("mode", "query"), [
+    ("bm25", "quokka-7 protocol"),
+    ("dense", "How long does it take for unripe fruit to become ready to eat?"),
+    ("hybrid", "how does the quokka-7 method make bananas ripe?"),
+])
+def test_planted_answer_ranks_first(index, mode, query):
+    results = index.search(query, k=3, mode=mode)
+    assert results.hits[0].chunk.source == "fruit.md"
+
+
+def test_hits_carry_every_retrievers_ranks(index):
+    hit = index.search("quokka-7 bananas ripen", k=3).hits[0]
+    assert (hit.bm25_rank, hit.dense_rank, hit.fused_rank) == (1, 1, 1)
+    assert hit.bm25_score > 0 and 0 < hit.dense_score <= 1 and hit.fused_score == pytest.approx(2 / 61)
+
+
+def test_bm25_leaves_out_chunks_without_a_query_term(index):
+    ids = [cid for cid, _ in index.bm25("symphony")]
+    assert ids == [c.id for c in index.chunks if c.source == "music.md"]
+
+
+def test_off_topic_query_has_a_low_best_cosine(index):
+    on = index.search("ripening bananas with gas").best_dense
+    off = index.search("quantum chromodynamics lattice gauge theory").best_dense
+    assert off < 0.3 < on
+
+
+def test_rrf_rewards_agreement():
+    fused = rrf([["a", "b", "c"], ["b", "a", "d"]], k=60)
+    assert fused["a"] == fused["b"] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused["a"] > fused["c"] > 0 and fused["c"] == fused["d"]
+
+
+def test_tokenize_stems_and_drops_stopwords():
+    assert tokenize("How was the model validated?") == tokenize("model validation")
+
+
+def test_qdrant_store_returns_nearest_first():
+    store = QdrantStore(3)
+    store.add(["x", "y", "z"], np.eye(3, dtype=np.float32))
+    assert [cid for cid, _ in store.search(np.array([0.1, 0.9, 0.0], np.float32), 2)] == ["y", "x"]
+    assert len(store) == 3
+
+
+def test_extend_adds_documents_without_touching_the_shared_index(index):
+    extra = chunk_documents([Document(source="upload/zebra.md", title="Zebra", text="Zebras sleep standing up.")])
+    bigger = index.extend(extra)
+    assert len(bigger.chunks) == len(index.chunks) + 1
+    assert bigger.search("do zebras sleep standing", k=1).hits[0].chunk.source == "upload/zebra.md"
+    assert all(c.source != "upload/zebra.md" for c in index.chunks)
