@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from src.rag.chunking import ChunkSettings, chunk_document, split_sentences
@@ -17,7 +19,8 @@ def _sentences(n: int, tag: str) -> str:
 
 
 def test_chunks_never_cross_a_heading_and_carry_the_heading_path():
-    text = f"# Guide\n\nIntro line.\n\n## Install\n\n{_sentences(3, 'a')}\n\n### Linux\n\nUse apt.\n\n## Usage\n\nRun it."
+    text = (f"# Guide\n\nIntro line.\n\n## Install\n\n{_sentences(3, 'a')}\n\n"
+            "### Linux\n\nUse apt.\n\n## Usage\n\nRun it.")
     chunks = chunk_document(_doc(text), ChunkSettings(300, 40))
     headings = [c.heading for c in chunks]
     assert headings == ["Guide", "Guide > Install", "Guide > Install > Linux", "Guide > Usage"]
@@ -44,7 +47,7 @@ def test_neighbours_share_whole_sentences_up_to_the_overlap():
     text = "## Long\n\n" + _sentences(12, "x")
     chunks = chunk_document(_doc(text), ChunkSettings(300, 120))
     assert len(chunks) >= 3
-    for left, right in zip(chunks, chunks[1:], strict=False):
+    for left, right in itertools.pairwise(chunks):
         first = split_sentences(right.text.replace("\n", " "))[0]
         assert first in left.text, "the next chunk must start with a sentence repeated from the previous one"
         shared = [s for s in split_sentences(right.text.replace("\n", " ")) if s in left.text]
