@@ -88,7 +88,7 @@ class Predictor:
 
     def __post_init__(self) -> None:
         # Streamlit shares one Predictor across sessions; torch modules are not re-entrant.
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
 
     @classmethod
     def from_artifact(cls, path: Path | str | None = None) -> Predictor:
@@ -105,7 +105,7 @@ class Predictor:
 
     def raw_logits(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """Uncalibrated log-odds of positive, per model (texts over max_length are truncated: use analyse)."""
-        with self._lock:
+        with self.lock:
             transformer = self.transformer.logits(texts)
         return {
             "transformer": transformer,
