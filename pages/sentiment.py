@@ -1,12 +1,51 @@
-"""sentiment demo page (placeholder until its demo issue lands)."""
+"""Sentiment demo: three models side by side, why they decide, long texts, batch files and behaviour tests."""
 
 import streamlit as st
 
-from src.ui.chrome import model_card_panel, page_header
+from src.sentiment.text import MAX_CHARS
+from src.ui import sentiment_widgets as sw
+from src.ui.chrome import chapters, guard, model_card_panel, page_header
 
-page_header(
-    "sentiment",
-    "VADER, TF-IDF + logistic regression and a LoRA fine-tuned MiniLM, trained on SST-2 and compared on the same splits.",
-)
-st.info("Coming next: side-by-side labels, token attributions, long-text chunking, batch scoring and behaviour tests.", icon=":material/construction:")
-model_card_panel("sentiment")
+demo = page_header("sentiment", """
+Three models read the same text, all trained on **SST-2** (67k labelled movie-review phrases):
+- **VADER**, a hand-built lexicon with rules for negation and emphasis: nothing learnt;
+- **TF-IDF + logistic regression** on word and character n-grams;
+- **all-MiniLM-L6-v2 + LoRA**: the packaged sentence encoder with low-rank adapters and a new head, fine-tuned
+  on a 2-core CPU; only the adapters and head (a few MB) are committed.
+
+Confidences are calibrated (temperature scaling, fitted on half of the dev set). Texts longer than the model's
+window are split on sentences and combined, never cut. English only: other languages are flagged as out of scope
+by a simple heuristic (scripts and common words), not by a language model.
+""")
+chapter = chapters({"analyse": "Analyse text", "why": "Why", "long": "Long text", "batch": "Batch",
+                    "behaviour": "Behaviour tests", "report": "Model report"})
+card = model_card_panel("sentiment")
+
+if not sw.artifact_ready():
+    st.info(f"The sentiment models are not trained yet. Train them with `{demo.train_command}`.")
+elif chapter == "report":
+    with guard("the model report"):
+        if card is None:
+            st.info(f"No model card yet: `{demo.train_command}` writes it.")
+        else:
+            sw.model_report(card)
+elif chapter == "behaviour":
+    with guard("the behaviour suite"):
+        sw.behaviour_tests()
+elif chapter == "batch":
+    with guard("batch scoring"):
+        sw.batch()
+else:
+    default = sw.LONG_EXAMPLE if chapter == "long" else sw.EXAMPLE
+    with st.form(f"text-{chapter}"):
+        text = st.text_area("Text", default, height=260 if chapter == "long" else 100,
+                            help=f"Up to {MAX_CHARS:,} characters. HTML and markdown are shown as plain text.")
+        st.form_submit_button("Analyse", type="primary")
+    with guard("the analysis"):
+        if chapter == "why":
+            sw.why(text)
+        elif (analysis := sw.analyse_or_warn(text)) is not None:
+            sw.verdicts(analysis)
+            if chapter == "long" or analysis.chunked:
+                st.markdown(f"**{len(analysis.chunks)} chunk(s)**, each scored by every model:")
+                sw.chunk_table(analysis)

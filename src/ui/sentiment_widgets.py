@@ -1,0 +1,237 @@
+"""Streamlit pieces of the sentiment page; every number comes from ``src.sentiment``."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from src.core.cards import Card
+from src.core.settings import model_dir
+from src.sentiment import behaviour, explain
+from src.sentiment.files import MAX_ROWS, MAX_UPLOAD_BYTES, read_upload, text_columns
+from src.sentiment.predict import CONFIG_FILE, MODEL_TITLES, MODELS, Analysis, Predictor
+from src.sentiment.text import InputError
+
+EXAMPLE = "The acting was great, but the plot was a mess and the ending made no sense."
+LONG_EXAMPLE = (
+    "We booked this hotel for a long weekend after reading mixed reviews online, and I want to give a fair "
+    "account of both sides.\n\nThe location is excellent. You can walk to the old town in ten minutes, the "
+    "tram stops right outside, and there are several good bakeries on the same street. Check-in was quick "
+    "and the receptionist spoke three languages. Our room was spotless, the bed was comfortable and the "
+    "shower had strong, hot water every single morning.\n\nBreakfast, on the other hand, was disappointing. "
+    "The coffee was weak, the eggs were cold on two of our three mornings, and the buffet was not refilled "
+    "after nine o'clock. The bar downstairs closes early and the music from the club next door kept us awake "
+    "on Saturday night until well after two.\n\nOverall I would still recommend it for the price and the "
+    "location, and the staff were genuinely kind, but bring earplugs and eat breakfast somewhere else."
+)
+
+
+def artifact_ready() -> bool:
+    """True when the committed model can be loaded."""
+    return (model_dir("sentiment") / CONFIG_FILE).is_file()
+
+
+def _mtime() -> float:
+    return (model_dir("sentiment") / CONFIG_FILE).stat().st_mtime
+
+
+@st.cache_resource(show_spinner="Loading the three models...")
+def _predictor(mtime: float) -> Predictor:
+    return Predictor.from_artifact()
+
+
+def predictor() -> Predictor:
+    """The shared, read-only predictor (reloaded when the artifact changes)."""
+    return _predictor(_mtime())
+
+
+def analyse_or_warn(text: str) -> Analysis | None:
+    """Analyse text, or show why it cannot be analysed."""
+    try:
+        analysis = predictor().analyse(text)
+    except InputError as exc:
+        st.warning(str(exc), icon=":material/block:")
+        return None
+    for note in analysis.notes:
+        st.info(note, icon=":material/info:")
+    return analysis
+
+
+def verdicts(analysis: Analysis) -> None:
+    """Each model's label and calibrated confidence side by side, with a disagreement flag."""
+    cols = st.columns(len(MODELS))
+    for col, name in zip(cols, MODELS, strict=True):
+        score = analysis.scores[name]
+        icon = "👍" if score.label == "positive" else "👎"
+        col.metric(MODEL_TITLES[name], f"{icon} {score.label}", f"{score.confidence:.0%} confident", delta_color="off",
+                   help="Calibrated confidence: temperature scaling (Platt scaling for VADER) fitted on half of dev.")
+    if analysis.disagree:
+        labels = ", ".join(f"{MODEL_TITLES[n]}: {s.label}" for n, s in analysis.scores.items())
+        st.warning(f"The models disagree ({labels}).", icon=":material/call_split:")
+    else:
+        st.success("All three models agree.", icon=":material/check:")
+
+
+def chunk_table(analysis: Analysis) -> None:
+    """Per-chunk P(positive) for each model."""
+    frame = pd.DataFrame(analysis.chunks)
+    st.dataframe(frame, hide_index=True, width="stretch",
+                 column_config={MODEL_TITLES[n]: st.column_config.ProgressColumn(
+                     f"P(positive) {MODEL_TITLES[n]}", min_value=0.0, max_value=1.0, format="%.2f") for n in MODELS})
+
+
+def _colour(score: float, scale: float) -> str:
+    strength = min(abs(score) / scale, 1.0) if scale else 0.0
+    rgb = "34,139,34" if score > 0 else "205,50,50"
+    return f"rgba({rgb},{0.15 + 0.6 * strength:.2f})" if strength > 0.02 else "transparent"
+
+
+def attribution_html(attr: explain.Attribution) -> str:
+    """The text with each word's background coloured by its attribution; everything is HTML-escaped."""
+    scale = max((abs(s) for _, _, s in attr.spans), default=0.0)
+    out, cursor = [], 0
+    for start, end, score in attr.spans:
+        out.append(html.escape(attr.text[cursor:start]))
+        out.append(f'<span title="{score:+.3f}" style="background:{_colour(score, scale)};border-radius:4px;'
+                   f'padding:1px 2px">{html.escape(attr.text[start:end])}</span>')
+        cursor = end
+    out.append(html.escape(attr.text[cursor:]))
+    return '<div style="line-height:2;font-size:1.1rem">' + "".join(out) + "</div>"
+
+
+def why(text: str) -> None:
+    """Transformer attributions toward a chosen class, next to the linear model's n-gram weights."""
+    analysis = analyse_or_warn(text)
+    if analysis is None:
+        return
+    predicted = analysis.scores["transformer"].label
+    target = st.radio("Explain the class", ["positive", "negative"], index=["positive", "negative"].index(predicted),
+                      horizontal=True, help=f"The transformer predicted **{predicted}**.")
+    pred = predictor()
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**MiniLM + LoRA**: integrated gradients toward *{target}*")
+        pieces = [c["text"] for c in analysis.chunks]
+        for piece in pieces[:5]:
+            attr = explain.explain_transformer(pred, str(piece), target)
+            st.html(attribution_html(attr))
+            st.caption(f"Green pushes toward {target}, red away from it. Attributions sum to "
+                       f"{sum(s for *_, s in attr.spans):+.3f} vs the model's margin change {attr.margin_gap:+.3f} "
+                       f"(completeness error {attr.delta:.1e}: small means faithful).")
+        if len(pieces) > 5:
+            st.info(f"Attributions are shown for the first 5 of {len(pieces)} chunks.")
+    with right:
+        st.markdown("**TF-IDF + logistic regression**: top n-grams")
+        top = pd.DataFrame(explain.explain_linear(pred, analysis.text, 10))
+        if top.empty:
+            st.caption("No known n-grams in this text.")
+            return
+        sign = 1 if target == "positive" else -1
+        top["weight"] = sign * top["weight"]
+        fig = go.Figure(go.Bar(x=top["weight"], y=top["ngram"], orientation="h",
+                               marker_color=["#228b22" if w > 0 else "#cd3232" for w in top["weight"]]))
+        fig.update_layout(height=320, margin={"l": 0, "r": 0, "t": 10, "b": 0}, yaxis={"autorange": "reversed"},
+                          xaxis_title=f"contribution toward {target}")
+        st.plotly_chart(fig, width="stretch")
+
+
+def batch() -> None:
+    """Upload, pick the text column, score, download."""
+    st.caption(f"CSV (with a header) or TXT (one text per line), up to {MAX_UPLOAD_BYTES / 1e6:.0f} MB; "
+               f"the first {MAX_ROWS} rows are scored.")
+    upload = st.file_uploader("Upload a CSV or TXT file", type=["csv", "txt"])
+    if upload is None:
+        return
+    try:
+        frame = read_upload(upload.name, upload.getvalue())
+    except InputError as exc:
+        st.warning(str(exc), icon=":material/block:")
+        return
+    candidates = text_columns(frame)
+    if frame.empty or not candidates:
+        st.warning("No column of this file holds text (every column is empty, numeric or a date). "
+                   f"Columns found: {', '.join(map(str, frame.columns)) or 'none'}.", icon=":material/block:")
+        return
+    column = st.selectbox("Text column", candidates)
+    if len(frame) > MAX_ROWS:
+        st.info(f"The file has {len(frame):,} rows; only the first {MAX_ROWS} are scored (the cap keeps the "
+                "app responsive for every visitor). Run `python -m src.sentiment.predict --csv FILE` for all rows.")
+        frame = frame.head(MAX_ROWS)
+    with st.spinner(f"Scoring {len(frame)} rows..."):
+        texts = frame[column].astype(str).tolist()
+        scored = predictor().predict_many(texts)
+        scored["top_ngrams"] = [
+            "" if err else ", ".join(t["ngram"] for t in explain.explain_linear(predictor(), txt, 3))
+            for txt, err in zip(texts, scored["error"], strict=True)
+        ]
+    result = pd.concat([frame[[column]].reset_index(drop=True), scored], axis=1)
+    bad = int((result["error"] != "").sum())
+    if bad:
+        st.warning(f"{bad} row(s) could not be scored; the reason is in the `error` column.")
+    st.dataframe(result, hide_index=True, width="stretch")
+    st.caption("`top_ngrams` are the linear model's strongest n-grams in each row (fast enough for a whole file); "
+               "per-word transformer attributions are in the **Why** chapter.")
+    st.download_button("Download results (CSV)", result.to_csv(index=False).encode(), "sentiment_results.csv",
+                       "text/csv", icon=":material/download:")
+
+
+@st.cache_data(show_spinner="Running the behaviour suite...")
+def _behaviour(mtime: float) -> pd.DataFrame:
+    return behaviour.run(predictor().probabilities)
+
+
+def behaviour_tests() -> None:
+    """Pass rates per capability and model, with every case one click away."""
+    results = _behaviour(_mtime())
+    results["model"] = results["model"].map(MODEL_TITLES)
+    rates = behaviour.pass_rates(results)
+    st.dataframe(rates, width="stretch", column_config={
+        MODEL_TITLES[n]: st.column_config.ProgressColumn(MODEL_TITLES[n], min_value=0, max_value=1, format="percent")
+        for n in MODELS})
+    st.caption("`label`: must get the expected label. Entity swaps and typos: every variant must keep it. "
+               "Intensifiers: the stronger wording must be at least as confident. Neutral: confidence must stay "
+               "below 80%; a two-class model has no 'neutral', so this checks that it at least hesitates.")
+    for capability, title in behaviour.CAPABILITIES.items():
+        rows = results[results["capability"] == capability]
+        wide = rows.pivot_table(index="case", columns="model", values="passed", aggfunc="first", sort=False)
+        with st.expander(f"{title}: {len(wide)} cases"):
+            st.dataframe(wide.map(lambda ok: "✅ pass" if ok else "❌ fail"), width="stretch")
+
+
+def model_report(card: Card) -> None:
+    """Confusion matrix, accuracy by length, reliability diagram and the comparison table, from the card."""
+    extra = card.extra
+    st.markdown("**Three models on SST-2 dev**")
+    st.dataframe(pd.DataFrame(extra["comparison"]), hide_index=True, width="stretch", column_config={
+        "dev accuracy": st.column_config.NumberColumn(format="%.3f"),
+        "latency ms": st.column_config.NumberColumn(format="%.2f")})
+    st.caption(card.headline.protocol)
+    name = st.selectbox("Model", MODELS, format_func=MODEL_TITLES.__getitem__)
+    left, mid, right = st.columns(3)
+    with left:
+        matrix = extra["confusion_dev"][name]
+        fig = go.Figure(go.Heatmap(z=matrix, x=["pred negative", "pred positive"], y=["true negative", "true positive"],
+                                   text=matrix, texttemplate="%{text}", colorscale="Blues", showscale=False))
+        fig.update_layout(title="Confusion matrix (dev)", height=320, margin={"t": 40, "b": 0, "l": 0, "r": 0},
+                          yaxis={"autorange": "reversed"})
+        st.plotly_chart(fig, width="stretch")
+    with mid:
+        rows = pd.DataFrame(extra["by_length"][name])
+        fig = go.Figure(go.Bar(x=rows["bucket"], y=rows["accuracy"], text=[f"n={n}" for n in rows["n"]]))
+        fig.update_layout(title="Accuracy by sentence length (dev)", height=320, yaxis_range=[0, 1],
+                          margin={"t": 40, "b": 0, "l": 0, "r": 0})
+        st.plotly_chart(fig, width="stretch")
+    with right:
+        bins = pd.DataFrame(extra["reliability"][name]["bins"])
+        fig = go.Figure([go.Scatter(x=[0.5, 1], y=[0.5, 1], mode="lines", name="perfect", line={"dash": "dot"}),
+                         go.Scatter(x=bins["confidence"], y=bins["accuracy"], mode="lines+markers", name="model",
+                                    text=[f"n={n}" for n in bins["count"]])])
+        fig.update_layout(title=f"Reliability (ECE {extra['reliability'][name]['ece']:.3f})", height=320,
+                          xaxis_title="confidence", yaxis_title="accuracy", showlegend=False,
+                          margin={"t": 40, "b": 0, "l": 0, "r": 0})
+        st.plotly_chart(fig, width="stretch")
+    st.caption("Reliability is measured on the report half of dev (436 sentences); the temperature was fitted on "
+               "the other half.")
