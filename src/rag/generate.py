@@ -44,11 +44,11 @@ def packaged_gguf() -> Path:
 
 @dataclass(frozen=True)
 class BackendConfig:
-    """Which generator to use. ``api_key`` is excluded from repr so it can't leak into logs."""
+    """Which generator to use. The key and the URL (which may embed credentials) are kept out of repr."""
 
     kind: str = "local"  # local | openai
     gguf_path: str = ""
-    base_url: str = ""
+    base_url: str = field(default="", repr=False)
     model: str = ""
     api_key: str = field(default="", repr=False)
 

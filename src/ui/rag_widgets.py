@@ -267,7 +267,7 @@ def chat(settings: Settings) -> None:
     top = st.columns([4, 1])
     top[0].caption(f"Generator: {config.describe()} · {len(index.chunks)} chunks from "
                    f"{len({c.source for c in index.chunks})} documents · retriever: {settings.mode}")
-    if top[1].button("Clear chat", icon=":material/delete_sweep:", width="stretch",
+    if top[1].button("Clear chat", icon=":material/delete_sweep:", width="stretch", key="rag_clear",
                      disabled=not state["rag_messages"]):
         state["rag_messages"] = []
         st.rerun()
@@ -371,7 +371,7 @@ def evaluation(settings: Settings) -> None:
         st.dataframe(_scores_frame(card.extra["scores"]), hide_index=True, width="stretch")
     else:
         st.info("No evaluation card yet. Create it with `python -m src.rag.evaluate --write-card`.")
-    if st.button("Run the evaluation on the current settings", icon=":material/play_arrow:"):
+    if st.button("Run the evaluation on the current settings", icon=":material/play_arrow:", key="rag_run_eval"):
         with st.spinner("Retrieving for every question…"):
             base = default_index(settings.chunks)
             scores, per_question = evaluate.evaluate(base, evaluate.load_qa())

@@ -1,0 +1,65 @@
+"""AppTest for the RAG page: a real chat turn with the local model, refusal, feedback across a restart, chapters."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import open_page
+
+PAGE = "pages/rag.py"
+
+
+@pytest.fixture
+def feedback_db(tmp_path, monkeypatch):
+    path = tmp_path / "feedback.sqlite3"
+    monkeypatch.setenv("RAG_FEEDBACK_DB", str(path))
+    return path
+
+
+def _assistant_text(at) -> str:
+    messages = [m for m in at.chat_message if m.name == "assistant"]
+    assert messages, "no assistant message"
+    return " ".join(md.value for md in messages[-1].markdown)
+
+
+def _chapter(at, slug: str):
+    return at.segmented_control(key="_chapter_control").set_value(slug).run()
+
+
+def test_chat_turn_is_cited_rated_and_the_rating_survives_a_restart(feedback_db):
+    at = open_page(PAGE, timeout=300)
+    assert not at.exception, [e.value for e in at.exception]
+    at.chat_input(key="rag_question").set_value("How was the churn model validated?").run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _assistant_text(at)
+    assert "Faithfulness" in text or "The documents don't say" in text
+    assert any("BM25 rank" in df.value.columns for df in at.dataframe), "retrieval inspector missing"
+
+    at.feedback[0].set_value(1).run()
+    assert not at.exception
+    assert feedback_db.is_file()
+
+    restarted = _chapter(open_page(PAGE, timeout=300), "feedback")
+    assert not restarted.exception
+    ratings = {m.label: m.value for m in restarted.metric}
+    assert ratings["Ratings"] == "1" and ratings["👍"] == "1"
+
+    at.button(key="rag_clear").click().run()
+    assert not [m for m in at.chat_message]
+
+
+def test_off_topic_question_is_refused_with_the_closest_passages(feedback_db):
+    at = open_page(PAGE, timeout=300)
+    at.chat_input(key="rag_question").set_value("What is the boiling point of tungsten?").run()
+    assert not at.exception
+    assert "don't seem to cover this" in _assistant_text(at)
+    assert len(at.expander) >= 3
+
+
+def test_other_chapters_render(feedback_db):
+    at = _chapter(open_page(PAGE, timeout=300), "documents")
+    assert not at.exception and at.selectbox(key="rag_chunk_doc").options
+    at = _chapter(at, "evaluation")
+    assert not at.exception
+    at.button(key="rag_run_eval").click().run()
+    assert not at.exception and any("hit@5" in df.value.columns for df in at.dataframe)
