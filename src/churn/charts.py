@@ -121,19 +121,27 @@ def beeswarm(expl: Explanation, order: list[str], k: int = 10, seed: int = 0) ->
             hovertemplate=f"{feature} = %{{text}}<br>SHAP %{{x:+.2f}}<extra></extra>",
         ))
     fig.update_yaxes(tickvals=list(range(min(k, len(order)))), ticktext=order[:k][::-1])
-    return fig.update_layout(title="SHAP summary (red = high value, blue = low / later category)",
+    return fig.update_layout(title="SHAP summary (red = high value or later category A-Z)",
                              xaxis_title="SHAP value (log-odds)", showlegend=False, **{**_LAYOUT, "height": 460})
 
 
-def dependence(expl: Explanation, feature: str, colour_by: str) -> go.Figure:
-    """SHAP value of one feature against its value, coloured by another feature."""
+def dependence(expl: Explanation, feature: str, colour_by: str, seed: int = 0) -> go.Figure:
+    """SHAP value of one feature against its value, coloured by another (categories jittered along x)."""
     j = list(expl.data.columns).index(feature)
-    frame = pd.DataFrame({feature: expl.data[feature], "SHAP": expl.values[:, j],
-                          colour_by: expl.data[colour_by].astype(str)})
-    numeric = pd.api.types.is_numeric_dtype(expl.data[feature])
-    fig = px.strip(frame, x=feature, y="SHAP", color=colour_by) if not numeric else px.scatter(
-        frame, x=feature, y="SHAP", color=colour_by, opacity=0.6)
-    return fig.update_layout(title=f"SHAP dependence: {feature}, coloured by {colour_by}",
+    x = expl.data[feature]
+    colour = expl.data[colour_by]
+    numeric_colour = pd.api.types.is_numeric_dtype(colour) and colour.nunique() > 2
+    frame = pd.DataFrame({"x": x, "SHAP": expl.values[:, j],
+                          colour_by: colour if numeric_colour else colour.astype(str)})
+    categories = None
+    if not pd.api.types.is_numeric_dtype(x):
+        categories = sorted(x.astype(str).unique())
+        frame["x"] = x.astype(str).map(categories.index) + np.random.default_rng(seed).uniform(-0.3, 0.3, len(x))
+    fig = px.scatter(frame, x="x", y="SHAP", color=colour_by, opacity=0.6,
+                     color_continuous_scale="Bluered" if numeric_colour else None)
+    if categories is not None:
+        fig.update_xaxes(tickvals=list(range(len(categories))), ticktext=categories)
+    return fig.update_layout(title=f"SHAP dependence: {feature}, coloured by {colour_by}", xaxis_title=feature,
                              yaxis_title=f"SHAP value of {feature}", **{**_LAYOUT, "height": 400})
 
 
@@ -147,15 +155,15 @@ def waterfall(contrib: pd.DataFrame, base: float, k: int = 8) -> go.Figure:
         values.append(float(rest["shap"].sum()))
     total = base + sum(values)
     fig = go.Figure(go.Waterfall(
-        orientation="h", y=["average customer", *labels, "this customer"][::-1],
-        x=[base, *values, total][::-1], measure=["absolute", *["relative"] * len(values), "total"][::-1],
+        orientation="h", y=["average customer", *labels, "this customer"],
+        x=[base, *values, total], measure=["absolute", *["relative"] * len(values), "total"],
         increasing={"marker": {"color": WARN}}, decreasing={"marker": {"color": GOOD}},
-        totals={"marker": {"color": ACCENT}}, texttemplate="%{x:+.2f}",
+        totals={"marker": {"color": ACCENT}}, texttemplate="%{x:+.2f}", connector={"line": {"color": "grey"}},
+        textposition="outside", cliponaxis=False,
     ))
-    return fig.update_layout(
-        title=f"Why: from the average customer ({base:+.2f}) to this one ({total:+.2f}), in log-odds",
-        xaxis_title="log-odds of churn", **{**_LAYOUT, "height": 420},
-    )
+    fig.update_yaxes(autorange="reversed")
+    return fig.update_layout(title="SHAP waterfall: average customer to this one", xaxis_title="log-odds of churn",
+                             **{**_LAYOUT, "height": 420})
 
 
 def fairness(table: pd.DataFrame, attribute: str) -> go.Figure:

@@ -178,8 +178,10 @@ def fairness_reading(table: pd.DataFrame, attribute: str) -> str:
     label = {"selection_rate": "selection rate", "tpr": "true positive rate", "fpr": "false positive rate"}
     top = table.loc[table[worst].idxmax(), "group"]
     verdict = "small" if gaps[worst] < 0.05 else "moderate" if gaps[worst] < 0.10 else "large"
+    base_gap = table["churn_rate"].max() - table["churn_rate"].min()
     return (
         f"By {attribute}, the largest gap is in {label[worst]}: {gaps[worst] * 100:.1f} points "
         f"(higher for {top}), a {verdict} gap. Selection rate differs by {gaps['selection_rate'] * 100:.1f} points, "
-        f"TPR by {gaps['tpr'] * 100:.1f}, FPR by {gaps['fpr'] * 100:.1f}."
+        f"TPR by {gaps['tpr'] * 100:.1f}, FPR by {gaps['fpr'] * 100:.1f}; the groups' actual churn rates differ "
+        f"by {base_gap * 100:.1f}."
     )

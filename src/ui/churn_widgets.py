@@ -37,6 +37,7 @@ EXAMPLE_CUSTOMER: dict[str, Any] = {
     "StreamingMovies": "No", "Contract": "Month-to-month", "PaperlessBilling": "Yes",
     "PaymentMethod": "Electronic check", "MonthlyCharges": 85.0, "TotalCharges": 340.0,
 }
+_PLOTLY = {"displayModeBar": False}
 _SAMPLE = 1500  # customers in the SHAP summary: enough for the shape, quick to draw
 
 
@@ -99,15 +100,15 @@ def _static_figures(mtime: float) -> list:
 def performance(pred: Predictor) -> None:
     """Leaderboard, the four curves, then the threshold/economics fragment."""
     extra = pred.card.extra
-    st.markdown(f"#### Leaderboard: {len(extra['leaderboard'])} candidates, "
-                f"{pred.card.config['folds']}-fold stratified CV (seed {pred.card.config['seed']})")
+    st.markdown(f"#### Leaderboard: stratified {pred.card.config['folds']}-fold CV, seed {pred.card.config['seed']}")
     board = pd.DataFrame(extra["leaderboard"])
-    shown = pd.DataFrame({"model": board["model"], "what": board["description"]})
+    shown = pd.DataFrame({"model": board["model"]})
     for m in metrics.SCORES:
         shown[m] = [f"{a:.4f} ± {s:.4f}" for a, s in zip(board[m], board[f"{m}_std"], strict=True)]
     shown["selected"] = board["model"].eq(extra["selected"]).map({True: "✅", False: ""})
     st.dataframe(shown, hide_index=True, width="stretch")
     st.caption(
+        " · ".join(f"**{r.model}**: {r.description}" for r in board.itertuples()) + ". "
         f"Selected **{extra['selected']}**: the simplest model within {pred.card.config['tie_tolerance']} ROC-AUC of "
         f"the best. Calibration was {'kept' if extra['calibrated'] else 'not kept'} (it is used only if it lowers "
         "the CV Brier score). Curves below are out-of-fold predictions: every customer scored by a model that "
@@ -116,7 +117,7 @@ def performance(pred: Predictor) -> None:
     figures = _static_figures((ARTIFACT / OOF_FILE).stat().st_mtime)
     for row in (figures[:2], figures[2:]):
         for col, fig in zip(st.columns(2), row, strict=True):
-            col.plotly_chart(fig, width="stretch")
+            col.plotly_chart(fig, width="stretch", config=_PLOTLY)
     economics(pred)
 
 
@@ -148,10 +149,10 @@ def economics(pred: Predictor) -> None:
     tiles[1].metric("Recall", f"{cm.recall:.1%}")
     tiles[2].metric("Customers contacted", f"{cm.flagged / len(y):.1%}")
     tiles[3].metric("Profit per 1,000 customers", f"${here:,.0f}", delta=f"{here - best_profit:,.0f} vs best",
-                    delta_color="normal" if here >= best_profit else "inverse")
+                    delta_color="normal")
     left, right = st.columns([3, 2])
-    left.plotly_chart(charts.profit(curve, best, t), width="stretch")
-    right.plotly_chart(charts.confusion(cm), width="stretch")
+    left.plotly_chart(charts.profit(curve, best, t), width="stretch", config=_PLOTLY)
+    right.plotly_chart(charts.confusion(cm), width="stretch", config=_PLOTLY)
     st.caption(
         f"Profit = churners reached × {econ.success_rate:.0%} × ${econ.customer_value:,.0f} − contacted × "
         f"${econ.offer_cost:,.0f}, on the {len(y):,} out-of-fold predictions, scaled to 1,000 customers. "
@@ -165,17 +166,22 @@ def economics(pred: Predictor) -> None:
 def drivers(pred: Predictor) -> None:
     """Global importance from the card; SHAP summary and dependence when the data is here."""
     top = pred.card.extra["top_drivers"]
-    st.plotly_chart(charts.drivers(top), width="stretch")
+    st.plotly_chart(charts.drivers(top), width="stretch", config=_PLOTLY)
     if not datasets.is_available(data.DATASET):
         raise datasets.DataMissingError(data.DATASET)
     expl = _sample_explanation(pred, pred.card.created)
     order = [d["feature"] for d in top]
-    st.plotly_chart(charts.beeswarm(expl, order), width="stretch")
+    st.plotly_chart(charts.beeswarm(expl, order), width="stretch", config=_PLOTLY)
     feature = st.selectbox("Dependence plot for", order, index=0)
     partner = strongest_interaction(expl, feature)
-    st.plotly_chart(charts.dependence(expl, feature, partner), width="stretch")
-    st.caption(f"SHAP values of {len(expl.values):,} sampled customers. The colour is {partner}, the feature "
-               f"shap.utils.approximate_interactions finds most entangled with {feature}.")
+    st.plotly_chart(charts.dependence(expl, feature, partner), width="stretch", config=_PLOTLY)
+    additive = "logistic" in pred.card.extra["selected"]
+    st.caption(
+        f"SHAP values of {len(expl.values):,} sampled customers. The colour is {partner}, the feature "
+        f"shap.utils.approximate_interactions finds most entangled with {feature}."
+        + (" The selected model is additive, so a feature's SHAP value depends on that feature alone: colour "
+           "patterns show how features go together, not an interaction." if additive else "")
+    )
 
 
 # --- 3. one customer -------------------------------------------------------------------------
@@ -242,9 +248,8 @@ def customer(pred: Predictor) -> None:
         offer = retention_offers(pred.predict_proba, row.iloc[0].to_dict(), threshold(pred)).best
         if offer is not None and offer.after < p:
             st.markdown(f"**Smallest retention offer:** {offer.describe()}: {p:.0%} → {offer.after:.0%}.")
-            st.page_link("pages/churn.py", label="See the retention options", icon=":material/arrow_forward:",
-                         query_params={"chapter": "action"})
-    right.plotly_chart(charts.waterfall(contrib, pred.explainer.base), width="stretch")
+            st.markdown("[All retention options →](./churn?chapter=action)")
+    right.plotly_chart(charts.waterfall(contrib, pred.explainer.base), width="stretch", config=_PLOTLY)
 
 
 # --- 4. retention action ---------------------------------------------------------------------
@@ -331,7 +336,7 @@ def fairness(pred: Predictor) -> None:
     for col, (attribute, g) in zip(st.columns(2), groups.items(), strict=True):
         table = metrics.group_rates(y, p, g, t)
         with col:
-            st.plotly_chart(charts.fairness(table, attribute), width="stretch")
+            st.plotly_chart(charts.fairness(table, attribute), width="stretch", config=_PLOTLY)
             st.dataframe(table.style.format({c: "{:.1%}" for c in ("churn_rate", "selection_rate", "tpr", "fpr")}),
                          hide_index=True, width="stretch")
             st.markdown(metrics.fairness_reading(table, attribute))
