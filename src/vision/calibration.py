@@ -6,6 +6,8 @@ data: it changes confidence, never the predicted class.
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 import torch.nn.functional as F
 
@@ -37,7 +39,7 @@ def reliability_bins(probs: torch.Tensor, labels: torch.Tensor, n_bins: int = 15
     correct = (predicted == labels).float()
     edges = torch.linspace(0, 1, n_bins + 1)
     rows = []
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         mask = (confidence > lo) & (confidence <= hi)
         count = int(mask.sum())
         rows.append({
@@ -51,7 +53,8 @@ def reliability_bins(probs: torch.Tensor, labels: torch.Tensor, n_bins: int = 15
 def ece(probs: torch.Tensor, labels: torch.Tensor, n_bins: int = 15) -> float:
     """Expected calibration error: the count-weighted gap between confidence and accuracy per bin."""
     total = len(labels)
-    return sum(b["count"] / total * abs(b["confidence"] - b["accuracy"]) for b in reliability_bins(probs, labels, n_bins))
+    bins = reliability_bins(probs, labels, n_bins)
+    return sum(b["count"] / total * abs(b["confidence"] - b["accuracy"]) for b in bins)
 
 
 def cross_fitted_ece(logits: torch.Tensor, labels: torch.Tensor, seed: int = 0) -> float:

@@ -256,7 +256,8 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
             if step >= total_steps:
                 break
             idx = order[i * cfg.batch_size : (i + 1) * cfg.batch_size]
-            x = augment(normalize(train_set.images[idx]), gen, cfg.translate).to(device, memory_format=torch.channels_last)
+            x = augment(normalize(train_set.images[idx]), gen, cfg.translate)
+            x = x.to(device, memory_format=torch.channels_last)
             y = train_set.labels[idx].to(device)
             if step == whiten_bias_steps:
                 net.whiten.bias.requires_grad_(False)
@@ -314,11 +315,13 @@ def write_artifact(net: Net, cfg: TrainConfig, full: ImageSet, train_set: ImageS
     config = {"net": net_config, "classes": full.classes, "temperature": temperature, "tta": True,
               "input_size": 32, "val_size": cfg.val_size, "seed": cfg.seed, "source": full.source}
     is_cifar = full.classes == list(CIFAR10_CLASSES)
+    from_mirror = cfg.source == "mirror" and not cfg.data
     source_text = (
-        "a stratified validation split (5,000 images, seed {seed}) of the JPEG CIFAR-10 train images; accuracies on "
-        "this JPEG re-encoding sit a few points below published CIFAR-10 figures" if cfg.source == "mirror" and not cfg.data
-        else "a stratified validation split ({n} images, seed {seed}) of {src}"
-    ).format(seed=cfg.seed, n=len(val_set), src=full.source)
+        f"a stratified validation split ({len(val_set):,} images, seed {cfg.seed}) of the JPEG CIFAR-10 train "
+        "images; accuracies on this JPEG re-encoding sit a few points below published CIFAR-10 figures"
+        if from_mirror
+        else f"a stratified validation split ({len(val_set):,} images, seed {cfg.seed}) of {full.source}"
+    )
     metrics = [
         cards.Metric("validation accuracy", accuracy, f"top-1 with flip test-time augmentation on {source_text}",
                      fmt="pct"),
@@ -338,7 +341,7 @@ def write_artifact(net: Net, cfg: TrainConfig, full: ImageSet, train_set: ImageS
         (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
         data_ref = (
             [cards.DataRef("cifar10", datasets.get("cifar10").source, datasets.get("cifar10").checksums)]
-            if cfg.source == "mirror" and not cfg.data
+            if from_mirror
             else [cards.DataRef(full.source, full.source, {})]
         )
         card = cards.Card(
@@ -400,8 +403,8 @@ app = typer.Typer(add_completion=False)
 
 @app.command()
 def main(
-    source: Annotated[str, typer.Option(help="'mirror' (verified image folder) or 'torchvision' (CIFAR10 download).")] = "mirror",
-    data: Annotated[Path | None, typer.Option(help="Train on this image folder (one sub-folder per class) instead.")] = None,
+    source: Annotated[str, typer.Option(help="'mirror' (verified folder) or 'torchvision' (download).")] = "mirror",
+    data: Annotated[Path | None, typer.Option(help="Train on this folder (one sub-folder per class).")] = None,
     epochs: Annotated[float, typer.Option(help="Epochs (fractions allowed); 0 sizes the run to --budget-min.")] = 0.0,
     budget_min: Annotated[float, typer.Option(help="Training-time budget in minutes when --epochs is 0.")] = 22.0,
     batch_size: Annotated[int, typer.Option(help="Images per step.")] = 512,
@@ -415,7 +418,7 @@ def main(
     limit: Annotated[int, typer.Option(help="Use only this many images (0 = all).")] = 0,
     out: Annotated[Path | None, typer.Option(help="Artifact folder (default models/vision).")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an existing checkpoint.")] = False,
-    smoke: Annotated[bool, typer.Option("--smoke", help="Tiny preset: 600 images, 2 epochs, into checkpoints/.")] = False,
+    smoke: Annotated[bool, typer.Option("--smoke", help="Tiny preset: 600 images, 2 epochs.")] = False,
 ) -> None:
     """Train the CNN, calibrate it and write weights + config + model card."""
     cfg = TrainConfig(source=source, data=str(data) if data else None, epochs=epochs, budget_min=budget_min,
