@@ -1,0 +1,70 @@
+"""AppTest: every chapter of the sentiment page renders, and every bad input gets a message, not a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from src.core.settings import model_dir
+from tests.conftest import open_page
+
+PAGE = "pages/sentiment.py"
+trained = pytest.mark.skipif(not (model_dir("sentiment") / "config.json").is_file(), reason="no sentiment artifact")
+
+
+def _chapter(chapter: str):
+    at = open_page(None)
+    at.query_params["chapter"] = chapter
+    return at.switch_page(PAGE).run()
+
+
+@pytest.mark.parametrize("chapter", ["analyse", "why", "long", "batch", "behaviour", "report"])
+def test_every_chapter_renders(chapter):
+    at = _chapter(chapter)
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+@trained
+def test_analyse_shows_three_models():
+    at = _chapter("analyse")
+    at.text_area[0].set_value("What a lovely, warm and funny film.")
+    at.button[0].click().run()
+    assert not at.exception
+    titles = {"MiniLM + LoRA", "TF-IDF + logistic regression", "VADER lexicon"}
+    labels = [m.value for m in at.metric if m.label in titles]
+    assert len(labels) == 3 and all("positive" in v or "negative" in v for v in labels)
+
+
+@trained
+@pytest.mark.parametrize(("text", "expected"), [
+    ("   ", "empty"),
+    ("x" * 100_000, "limit"),
+    ("😀🎉👍", "no words"),
+    ("El servicio fue muy lento y la comida no estaba buena.", "out of scope"),
+])
+def test_bad_input_gets_a_clear_message(text, expected):
+    at = _chapter("analyse")
+    at.text_area[0].set_value(text)
+    at.button[0].click().run()
+    assert not at.exception
+    assert any(expected in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+@trained
+def test_markup_and_control_characters_are_plain_text():
+    at = _chapter("why")
+    at.text_area[0].set_value("<img src=x onerror=alert(1)> **great**\x00 film")
+    at.button[0].click().run()
+    assert not at.exception
+    notes = " ".join(i.value for i in at.info)
+    assert "plain text" in notes and "control" in notes
+    assert not any("<img" in m.value for m in at.markdown)  # never rendered as markdown/HTML
+
+
+@trained
+def test_long_text_says_it_was_chunked():
+    at = _chapter("long")
+    at.text_area[0].set_value(" ".join(["The staff were friendly and the room was quiet."] * 40))
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("Nothing was truncated" in i.value for i in at.info)
