@@ -1,0 +1,134 @@
+"""Load the committed model and classify images: ``Predictor.from_artifact(models/vision)``.
+
+    python -m src.vision.predict photo.jpg            # prints the calibrated top-3 as JSON
+
+Every path into the model (upload, camera, examples, evaluate) goes through
+:func:`src.vision.preprocess.load_for_model`, then :meth:`Predictor.predict_batch`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file
+
+from src.core.settings import model_dir
+from src.vision.model import Net, NetConfig, batched_logits, normalize
+from src.vision.preprocess import load_for_model
+
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+#: Default rejection threshold on the calibrated top-1 probability.
+DEFAULT_THRESHOLD = 0.5
+
+
+class ModelMissingError(FileNotFoundError):
+    """No trained model in the artifact folder; the message names the command that makes one."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(f"No trained vision model in {folder}. Train one with `python -m src.vision.train`.")
+
+
+@dataclass
+class Prediction:
+    """One image's calibrated prediction."""
+
+    probs: np.ndarray  # (num_classes,) after temperature scaling
+    classes: list[str]
+    energy: float  # -T * logsumexp(logits / T); higher = less like the training data
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.classes[int(self.probs.argmax())]
+
+    @property
+    def confidence(self) -> float:
+        return float(self.probs.max())
+
+    def top_k(self, k: int = 3) -> list[tuple[str, float]]:
+        order = np.argsort(-self.probs)[:k]
+        return [(self.classes[i], float(self.probs[i])) for i in order]
+
+    def rejected(self, threshold: float = DEFAULT_THRESHOLD) -> bool:
+        """True when the calibrated confidence is under ``threshold``: 'not one of the classes'."""
+        return self.confidence < threshold
+
+
+def as_batch(images: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """(32,32,3) or (N,32,32,3) uint8 HWC, or (N,3,32,32) uint8 CHW -> (N,3,32,32) uint8 tensor."""
+    x = torch.as_tensor(np.asarray(images) if not isinstance(images, torch.Tensor) else images)
+    if x.ndim == 3:
+        x = x.unsqueeze(0)
+    if x.shape[-1] == 3 and x.shape[1] != 3:
+        x = x.permute(0, 3, 1, 2)
+    return x.contiguous()
+
+
+class Predictor:
+    """A read-only classifier around the trained net (safe to share between Streamlit sessions)."""
+
+    def __init__(self, net: Net, classes: list[str], temperature: float, tta: bool = True) -> None:
+        self.net = net.eval()
+        self.classes = classes
+        self.temperature = temperature
+        self.tta = tta
+
+    @classmethod
+    def from_artifact(cls, folder: Path | None = None, *, threads: int | None = None) -> Predictor:
+        """Rebuild the model from its folder alone: config.json + model.safetensors."""
+        folder = Path(folder or model_dir("vision"))
+        if not (folder / WEIGHTS_FILE).is_file():
+            raise ModelMissingError(folder)
+        if threads:
+            torch.set_num_threads(threads)
+        config = json.loads((folder / CONFIG_FILE).read_text())
+        net = Net(NetConfig.from_dict(config["net"]))
+        net.load_state_dict(load_file(folder / WEIGHTS_FILE))
+        net = net.to(memory_format=torch.channels_last).eval()
+        return cls(net, config["classes"], float(config["temperature"]), bool(config.get("tta", True)))
+
+    def logits(self, images: np.ndarray | torch.Tensor, *, batch_size: int = 1000) -> torch.Tensor:
+        """Raw (uncalibrated) logits for a batch of uint8 images."""
+        return batched_logits(self.net, as_batch(images), tta=self.tta, batch_size=batch_size)
+
+    def logits_with_grad(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits for normalised float input that keep the autograd graph (FGSM, Grad-CAM)."""
+        logits = self.net(x)
+        return (logits + self.net(x.flip(-1))) / 2 if self.tta else logits
+
+    def predict_batch(self, images: np.ndarray | torch.Tensor) -> np.ndarray:
+        """Calibrated probabilities, (N, num_classes)."""
+        return torch.softmax(self.logits(images) / self.temperature, dim=1).numpy()
+
+    def predict_image(self, image: np.ndarray, notes: list[str] | None = None) -> Prediction:
+        """One 32x32x3 uint8 image -> :class:`Prediction`."""
+        logits = self.logits(image)[0]
+        probs = torch.softmax(logits / self.temperature, dim=0).numpy()
+        energy = float(-self.temperature * torch.logsumexp(logits / self.temperature, dim=0))
+        return Prediction(probs, self.classes, energy, list(notes or []))
+
+    def predict(self, source: bytes | str | Path) -> Prediction:
+        """Bytes or a path of any image PIL reads -> :class:`Prediction` (raises BadImageError)."""
+        image, _, notes = load_for_model(source)
+        return self.predict_image(image, notes)
+
+    def normalized(self, image: np.ndarray) -> torch.Tensor:
+        """One uint8 image as the (1,3,32,32) float tensor the net takes."""
+        return normalize(as_batch(image)).contiguous(memory_format=torch.channels_last)
+
+
+def main(paths: list[str]) -> None:
+    predictor = Predictor.from_artifact()
+    for path in paths:
+        pred = predictor.predict(path)
+        print(json.dumps({"file": path, "top3": pred.top_k(3), "rejected": pred.rejected(), "notes": pred.notes}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
