@@ -62,7 +62,7 @@ class Prediction:
 
 def as_batch(images: np.ndarray | torch.Tensor) -> torch.Tensor:
     """(32,32,3) or (N,32,32,3) uint8 HWC, or (N,3,32,32) uint8 CHW -> (N,3,32,32) uint8 tensor."""
-    x = torch.as_tensor(np.asarray(images) if not isinstance(images, torch.Tensor) else images)
+    x = images if isinstance(images, torch.Tensor) else torch.tensor(np.asarray(images))
     if x.ndim == 3:
         x = x.unsqueeze(0)
     if x.shape[-1] == 3 and x.shape[1] != 3:
