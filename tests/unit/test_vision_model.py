@@ -1,0 +1,119 @@
+"""The network, its predictor, Grad-CAM and the perturbations, on tiny untrained models."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from src.vision import explain, robustness
+from src.vision.model import Net, NetConfig, count_parameters, init_whitening, normalize
+from src.vision.predict import ModelMissingError, Predictor
+
+TINY = NetConfig(widths=(8, 16, 16))
+CLASSES = [f"c{i}" for i in range(10)]
+
+
+@pytest.fixture(scope="module")
+def predictor() -> Predictor:
+    torch.manual_seed(0)
+    return Predictor(Net(TINY).eval(), CLASSES, temperature=1.5)
+
+
+def _image(seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+
+
+def test_forward_shape_and_feature_map():
+    net = Net(NetConfig())
+    x = torch.randn(4, 3, 32, 32)
+    assert net(x).shape == (4, 10)
+    assert net.features(x).shape == (4, 256, 3, 3)
+    assert 1.0e6 < count_parameters(net) < 2.5e6  # weights stay well under 10 MB in float32
+
+
+def test_whitening_decorrelates_patches():
+    net = Net(TINY)
+    images = normalize(torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8))
+    init_whitening(net, images)
+    out = torch.nn.functional.conv2d(images, net.whiten.weight[:12])  # the 12 positive filters
+    flat = out.permute(1, 0, 2, 3).reshape(12, -1)
+    cov = flat @ flat.T / flat.shape[1]
+    off_diagonal = cov - torch.diag(torch.diag(cov))
+    assert off_diagonal.abs().max() < 0.05 * torch.diag(cov).mean()
+
+
+def test_predictor_round_trips_through_its_folder(tmp_path, predictor):
+    save_file(predictor.net.state_dict(), tmp_path / "model.safetensors")
+    (tmp_path / "config.json").write_text(json.dumps(
+        {"net": TINY.to_dict(), "classes": CLASSES, "temperature": 1.5, "tta": True}))
+    loaded = Predictor.from_artifact(tmp_path)
+    batch = np.stack([_image(i) for i in range(3)])
+    np.testing.assert_allclose(loaded.predict_batch(batch), predictor.predict_batch(batch), atol=1e-5)
+
+
+def test_missing_artifact_names_the_training_command(tmp_path):
+    with pytest.raises(ModelMissingError, match=r"src\.vision\.train"):
+        Predictor.from_artifact(tmp_path)
+
+
+def test_prediction_is_calibrated_probabilities_and_mirror_invariant(predictor):
+    image = _image()
+    pred = predictor.predict_image(image)
+    assert pred.probs.shape == (10,) and abs(pred.probs.sum() - 1) < 1e-5
+    assert pred.top_k(3)[0][0] == pred.label
+    # flip test-time augmentation averages the image with its mirror, so the mirror gets the same answer
+    np.testing.assert_allclose(predictor.predict_batch(image[:, ::-1].copy())[0], pred.probs, atol=1e-5)
+    assert pred.rejected(threshold=1.01) and not pred.rejected(threshold=0.0)
+
+
+def test_batch_and_single_predictions_agree(predictor):
+    images = np.stack([_image(i) for i in range(5)])
+    batch = predictor.predict_batch(images)
+    for i in range(5):
+        np.testing.assert_allclose(predictor.predict_image(images[i]).probs, batch[i], atol=1e-5)
+
+
+@pytest.mark.parametrize("layer", list(explain.LAYERS))
+def test_grad_cam_is_a_normalised_32x32_map(predictor, layer):
+    heat = explain.grad_cam(predictor, _image(), 3, layer)
+    assert heat.shape == (32, 32)
+    assert heat.min() >= 0 and heat.max() <= 1 + 1e-6
+    assert explain.overlay(_image(), heat, 0.4).shape == (256, 256, 3)
+
+
+def test_grad_cam_rejects_unknown_layers(predictor):
+    with pytest.raises(ValueError, match="layer"):
+        explain.grad_cam(predictor, _image(), 0, "head")
+
+
+def test_perturbations_are_neutral_at_zero_and_bounded(predictor):
+    image = _image()
+    assert np.array_equal(robustness.gaussian_noise(image, 0), image)
+    assert np.array_equal(robustness.blur(image, 0), image)
+    assert np.array_equal(robustness.brightness(image, 1.0), image)
+    assert robustness.brightness(image, 0.5).mean() < image.mean()
+    direction = robustness.fgsm_direction(predictor, image)
+    attacked = robustness.fgsm(image, direction, 4)
+    assert np.abs(attacked.astype(int) - image.astype(int)).max() <= 4
+    assert not np.array_equal(attacked, image)
+
+
+def test_fgsm_lowers_confidence_in_the_clean_label(predictor):
+    image = _image(3)
+    clean = predictor.predict_image(image)
+    attacked = robustness.fgsm(image, robustness.fgsm_direction(predictor, image), 8)
+    assert predictor.predict_batch(attacked)[0][CLASSES.index(clean.label)] < clean.confidence
+
+
+@pytest.mark.parametrize("name", list(robustness.PERTURBATIONS))
+def test_sweep_reports_the_first_flip(predictor, name):
+    result = robustness.sweep(predictor, _image(5), name, steps=9)
+    assert len(result.labels) == len(result.strengths) == 9
+    if result.flip_at is not None:
+        assert result.labels[result.strengths.index(result.flip_at)] != result.clean_label
+    else:
+        assert set(result.labels) == {result.clean_label}
