@@ -96,13 +96,15 @@ class Predictor:
         """Probability, band, flag at the threshold, and top-3 reasons for every row of a typed frame."""
         p = self.predict_proba(frame)
         reasons = batch_reasons(self.explain(frame), k=3)
-        out = frame.reset_index(drop=True).copy()
-        out.insert(min(2, len(out.columns)), "churn_probability", p.round(4))
-        out.insert(min(3, len(out.columns)), "risk_band", [self.risk_band(x) for x in p])
-        out.insert(min(4, len(out.columns)), "flagged", p >= (self.threshold if threshold is None else threshold))
-        for k in range(3):
-            out[f"reason_{k + 1}"] = [r[k] if len(r) > k else "" for r in reasons]
-        return out
+        scores = pd.DataFrame({
+            "churn_probability": p.round(4),
+            "risk_band": [self.risk_band(x) for x in p],
+            "flagged": p >= (self.threshold if threshold is None else threshold),
+            **{f"reason_{k + 1}": [r[k] if len(r) > k else "" for r in reasons] for k in range(3)},
+        })
+        frame = frame.reset_index(drop=True)
+        ids = [c for c in ("row", data.ID_COLUMN) if c in frame]
+        return pd.concat([frame[ids], scores, frame[data.FEATURES]], axis=1)
 
     def score_upload(self, content: bytes, threshold: float | None = None,
                      max_rows: int = data.MAX_ROWS) -> BatchResult:
