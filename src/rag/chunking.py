@@ -110,6 +110,10 @@ def _units(paragraph: str, size: int) -> list[str]:
     """Break a paragraph into pieces no longer than ``size``: sentences first, then words."""
     if len(paragraph) <= size:
         return [paragraph]
+    lines = paragraph.splitlines()
+    if len(lines) > 1 and sum(line.lstrip().startswith(("|", "-", "*")) for line in lines) > len(lines) // 2:
+        # a table or a list: its rows are the natural units (a row is never cut mid-way if it fits)
+        return [unit for line in lines for unit in _units(line, size)]
     units = []
     for sentence in split_sentences(paragraph):
         if len(sentence) <= size:

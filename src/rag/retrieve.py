@@ -72,6 +72,8 @@ class Results:
     #: Best cosine similarity over the whole corpus (judges "do the documents cover this?").
     best_dense: float = 0.0
     best_bm25: float = 0.0
+    #: Share of the query's terms found in the top 3 passages (judges coverage with ``best_dense``).
+    coverage: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -98,7 +100,8 @@ class Index:
         self.embeddings = embeddings
         self.embedder = embedder
         self._by_id = {chunk.id: i for i, chunk in enumerate(chunks)}
-        self._bm25 = BM25Okapi([tokenize(c.indexed_text) or ["_"] for c in chunks]) if chunks else None
+        self._tokens = [tokenize(c.indexed_text) or ["_"] for c in chunks]
+        self._bm25 = BM25Okapi(self._tokens) if chunks else None
         self._store_factory = store_factory or (lambda dim: QdrantStore(dim))
         self.store: VectorStore = self._store_factory(embedder.dim)
         if chunks:
@@ -168,8 +171,10 @@ class Index:
             h = hits[cid]
             h.score = {"hybrid": h.fused_score, "bm25": h.bm25_score, "dense": h.dense_score}[mode]
             chosen.append(h)
+        terms = set(tokenize(query))
+        found = set().union(*(self._tokens[self._by_id[h.chunk.id]] for h in chosen[:3])) if chosen else set()
         return Results(
-            query=query, mode=mode, hits=chosen,
+            query=query, mode=mode, hits=chosen, coverage=len(terms & found) / len(terms) if terms else 0.0,
             best_dense=dense[0][1] if dense else 0.0, best_bm25=sparse[0][1] if sparse else 0.0,
             timings_ms={"bm25": (mid - start) * 1000, "dense": (end - mid) * 1000,
                         "total": (time.perf_counter() - start) * 1000},

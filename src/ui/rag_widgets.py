@@ -259,6 +259,12 @@ def render_assistant(index: int, message: dict) -> None:
 # --- the chat chapter --------------------------------------------------------------------------
 
 
+def _pick_example() -> None:
+    # an example pill asks its question once, then clears itself so it can be picked again
+    st.session_state["rag_pending"] = st.session_state.get("rag_example")
+    st.session_state["rag_example"] = None
+
+
 def chat(settings: Settings) -> None:
     """The conversation: history, input, a streamed answer with citations."""
     state = _state()
@@ -271,15 +277,14 @@ def chat(settings: Settings) -> None:
                      disabled=not state["rag_messages"]):
         state["rag_messages"] = []
         st.rerun()
-    if not state["rag_messages"]:
-        st.markdown("**Try:** " + " · ".join(f"_{escape(q)}_" for q in EXAMPLES))
+    st.pills("Try a question", EXAMPLES, key="rag_example", on_change=_pick_example, label_visibility="collapsed")
     for i, message in enumerate(state["rag_messages"]):
         with st.chat_message(message["role"]):
             if message["role"] == "user":
                 st.text(message["content"])
             else:
                 render_assistant(i, message)
-    question = st.chat_input("Ask about this portfolio…", key="rag_question")
+    question = st.chat_input("Ask about this portfolio…", key="rag_question") or state.pop("rag_pending", None)
     if not question:
         return
     previous = next((m["content"] for m in reversed(state["rag_messages"]) if m["role"] == "user"), "")

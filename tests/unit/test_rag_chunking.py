@@ -78,3 +78,10 @@ def test_settings_are_validated():
         ChunkSettings(50, 0)
     with pytest.raises(ValueError):
         ChunkSettings(300, 200)
+
+
+def test_a_long_table_is_split_between_rows():
+    rows = "\n".join(f"| model {i} | score {i} | a long protocol description number {i} |" for i in range(20))
+    chunks = chunk_document(_doc("## Results\n\n" + rows), ChunkSettings(300, 0))
+    assert len(chunks) > 1
+    assert all(line.startswith("| model") and line.endswith("|") for c in chunks for line in c.text.splitlines())
