@@ -105,7 +105,7 @@ def performance(pred: Predictor) -> None:
     shown = pd.DataFrame({"model": board["model"]})
     for m in metrics.SCORES:
         shown[m] = [f"{a:.4f} ± {s:.4f}" for a, s in zip(board[m], board[f"{m}_std"], strict=True)]
-    shown["selected"] = board["model"].eq(extra["selected"]).map({True: "✅", False: ""})
+    shown["selected"] = board["model"].eq(extra["selected"])
     st.dataframe(shown, hide_index=True, width="stretch")
     st.caption(
         " · ".join(f"**{r.model}**: {r.description}" for r in board.itertuples()) + ". "
