@@ -34,7 +34,7 @@ from src.sentiment.model import TransformerScorer, load_classifier, load_tokeniz
 from src.sentiment.text import InputError, check_text, chunk_text, combine
 
 CONFIG_FILE = "config.json"
-LINEAR_FILE = "linear.skops"
+LINEAR_FILE = "linear.joblib"
 ADAPTER_DIR = "transformer"
 #: Display order and names of the three models.
 MODELS: tuple[str, ...] = ("transformer", "linear", "vader")

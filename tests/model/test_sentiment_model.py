@@ -47,8 +47,9 @@ def test_transformer_passes_negation_and_entity_swaps(predictor):
 
 def test_predict_text_contract_and_long_text(predictor, monkeypatch):
     monkeypatch.setattr("src.sentiment.predict.default_predictor", lambda: predictor)
-    out = predict_text("The staff were kind and the room was spotless.")
+    out = predict_text("I loved this film, it was wonderful.")
     assert out["label"] == "positive" and 0.5 <= out["confidence"] <= 1 and isinstance(out["model"], str)
+    assert predict_text("A dull, tedious waste of an evening.")["label"] == "negative"
     long = " ".join(["The rooms were clean and the staff were kind."] * 30 + ["The breakfast was awful."] * 5)
     out = predict_text(long)
     assert out["chunks"] > 1 and any("Nothing was truncated" in n for n in out["notes"])
