@@ -175,7 +175,9 @@ def _markdown_table(rows: list[dict]) -> str:
 def _card(cfg: TrainConfig, results: dict, duration: float, sizes: dict[str, int], n_train: int) -> Card:
     t = results["transformer"]
     protocol = (f"SST-2 dev, all 872 sentences (label = argmax; temperature fitted on a stratified half of dev, "
-                f"which cannot change argmax); trained on {n_train:,} SST-2 train phrases")
+                f"which cannot change argmax); trained for {cfg.epochs:g} epoch(s) over {n_train:,} SST-2 train "
+                "phrases")
+    latency_protocol = f"one sentence, median of 20, CPU with {torch.get_num_threads()} torch thread(s); see make bench"
     metric_list = [Metric("dev accuracy (MiniLM + LoRA)", t["dev"]["accuracy"], protocol, fmt="pct")]
     for name in MODELS:
         r = results[name]
@@ -186,7 +188,7 @@ def _card(cfg: TrainConfig, results: dict, duration: float, sizes: dict[str, int
             Metric(f"dev macro F1 ({title})", r["dev"]["f1_macro"], "SST-2 dev, 872"),
             Metric(f"ECE ({title})", r["reliability"]["ece"],
                    "10 bins, report half of dev (436), after calibration on the other half"),
-            Metric(f"latency ({title})", r["latency_ms"], "one sentence, median of 20, CPU (2 threads)", fmt="ms"),
+            Metric(f"latency ({title})", r["latency_ms"], latency_protocol, fmt="ms"),
         ]
     comparison = [{
         "model": MODEL_TITLES[n], "dev accuracy": results[n]["dev"]["accuracy"],

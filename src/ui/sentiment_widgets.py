@@ -205,17 +205,18 @@ def model_report(card: Card) -> None:
     """Confusion matrix, accuracy by length, reliability diagram and the comparison table, from the card."""
     extra = card.extra
     st.markdown("**Three models on SST-2 dev**")
-    st.dataframe(pd.DataFrame(extra["comparison"]), hide_index=True, width="stretch", column_config={
-        "dev accuracy": st.column_config.NumberColumn(format="%.3f"),
-        "latency ms": st.column_config.NumberColumn(format="%.2f")})
+    comparison = pd.DataFrame(extra["comparison"])
+    comparison["artifact bytes"] = comparison["artifact bytes"].map(lambda b: f"{b / 1e6:.1f} MB" if b else "lexicon")
+    st.dataframe(comparison, hide_index=True, width="stretch", column_config={
+        col: st.column_config.NumberColumn(format="%.3f") for col in comparison.select_dtypes("number").columns})
     st.caption(card.headline.protocol)
     name = st.selectbox("Model", MODELS, format_func=MODEL_TITLES.__getitem__)
-    left, mid, right = st.columns(3)
+    left, mid, right = st.tabs(["Confusion matrix", "Accuracy by length", "Reliability diagram"])
     with left:
         matrix = extra["confusion_dev"][name]
         fig = go.Figure(go.Heatmap(z=matrix, x=["pred negative", "pred positive"], y=["true negative", "true positive"],
                                    text=matrix, texttemplate="%{text}", colorscale="Blues", showscale=False))
-        fig.update_layout(title="Confusion matrix (dev)", height=320, margin={"t": 40, "b": 0, "l": 0, "r": 0},
+        fig.update_layout(title="Confusion matrix (dev)", height=360, margin={"t": 40, "b": 0, "l": 0, "r": 0},
                           yaxis={"autorange": "reversed"})
         st.plotly_chart(fig, width="stretch")
     with mid:
