@@ -33,7 +33,8 @@ def load_tokenizer() -> PreTrainedTokenizerBase:
     return AutoTokenizer.from_pretrained(base_model_path())
 
 
-def _base_classifier() -> torch.nn.Module:
+def base_classifier() -> torch.nn.Module:
+    """The packaged MiniLM with a fresh, untrained 2-way head (BertForSequenceClassification)."""
     model = AutoModelForSequenceClassification.from_pretrained(
         base_model_path(), num_labels=len(LABELS),
         id2label=dict(enumerate(LABELS)), label2id={name: i for i, name in enumerate(LABELS)},
@@ -57,7 +58,7 @@ def build_lora_classifier(settings: LoraSettings, seed: int = 0) -> torch.nn.Mod
         task_type="SEQ_CLS", r=settings.rank, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
         target_modules=list(TARGET_MODULES), modules_to_save=["classifier"],
     )
-    return get_peft_model(_base_classifier(), config)
+    return get_peft_model(base_classifier(), config)
 
 
 def load_classifier(adapter_dir: Path, *, merge: bool = True) -> torch.nn.Module:
@@ -65,7 +66,7 @@ def load_classifier(adapter_dir: Path, *, merge: bool = True) -> torch.nn.Module
 
     ``merge=True`` folds the LoRA weights into the base matrices: same outputs, faster inference.
     """
-    model = PeftModel.from_pretrained(_base_classifier(), adapter_dir)
+    model = PeftModel.from_pretrained(base_classifier(), adapter_dir)
     if merge:
         model = model.merge_and_unload()
     return model.eval()

@@ -10,7 +10,7 @@ from safetensors.torch import load_file
 
 from src.core.settings import model_dir
 from src.sentiment import behaviour
-from src.sentiment.model import _base_classifier, base_model_path, load_classifier
+from src.sentiment.model import base_classifier, base_model_path, load_classifier
 from src.sentiment.predict import ADAPTER_DIR, CONFIG_FILE, Predictor, predict_text
 from src.sentiment.text import InputError
 
@@ -31,7 +31,7 @@ def test_adapter_is_small_and_loads_onto_the_packaged_base():
     assert any("lora_A" in k for k in weights) and any("classifier" in k for k in weights)
     assert (base_model_path() / "model.safetensors").is_file()
     merged = load_classifier(ARTIFACT / ADAPTER_DIR)
-    base = _base_classifier()
+    base = base_classifier()
     q = "bert.encoder.layer.0.attention.self.query.weight"
     assert not torch.equal(merged.state_dict()[q], base.state_dict()[q])  # LoRA changed the merged weight
     assert json.loads((ARTIFACT / ADAPTER_DIR / "adapter_config.json").read_text())["r"] > 0
