@@ -117,7 +117,8 @@ class Assistant:
             turn.kind = "weak"
             return turn
         start = time.perf_counter()
-        turn.evidence = select_evidence(turn.query, turn.results.hits, self.index.embedder)
+        turn.evidence = select_evidence(turn.query, turn.results.hits, self.index.embedder,
+                                        question_vector=turn.results.vector)
         turn.messages = build_messages(capped.text, turn.evidence, previous_question if follow else "")
         turn.timings_ms["evidence"] = (time.perf_counter() - start) * 1000
         return turn

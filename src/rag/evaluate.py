@@ -5,8 +5,9 @@
     python -m src.rag.evaluate --write-card     # also write models/rag/README.md (the evaluation card)
     python -m src.rag.evaluate --answers 12     # also generate 12 answers: faithfulness and latency
 
-A question is a hit at k when one of the top k chunks comes from the question's source file and
-contains its key phrase (case and whitespace ignored), so "right file, wrong passage" is a miss.
+A question is a hit at k when one of the top k chunks comes from the question's source file (or a
+file listed in its ``also``, for facts that a model card restates) and contains its key phrase (case
+and whitespace ignored), so "right file, wrong passage" is a miss.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class QA:
     question: str
     source: str
     key: str
+    #: Other files that answer the question just as well (the card restating a write-up, say).
+    also: tuple[str, ...] = ()
 
 
 @dataclass
@@ -53,7 +56,8 @@ class Scores:
 
 def load_qa(path: Path = QA_FILE) -> list[QA]:
     """The QA set: one JSON object per line with question, source and key."""
-    return [QA(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [QA(**{**row, "also": tuple(row.get("also", ()))}) for row in rows]
 
 
 def _norm(text: str) -> str:
@@ -61,8 +65,8 @@ def _norm(text: str) -> str:
 
 
 def is_hit(chunk: Chunk, qa: QA) -> bool:
-    """Right file and the key phrase inside the chunk."""
-    return chunk.source == qa.source and _norm(qa.key) in _norm(chunk.text)
+    """Right file (or one listed in ``also``) and the key phrase inside the chunk."""
+    return chunk.source in (qa.source, *qa.also) and _norm(qa.key) in _norm(chunk.text)
 
 
 def first_hit_rank(index: Index, qa: QA, mode: str) -> int | None:

@@ -77,6 +77,6 @@ class FeedbackStore:
             rows = db.execute(
                 "SELECT created, question, rating, kind, faithfulness FROM feedback ORDER BY id DESC LIMIT ?",
                 (recent,)).fetchall()
-        latest = [{"when": r[0], "question": r[1], "rating": "👍" if r[2] == 1 else "👎", "kind": r[3],
+        latest = [{"when": r[0], "question": r[1], "rating": "helpful" if r[2] == 1 else "not helpful", "kind": r[3],
                    "faithfulness": r[4]} for r in rows]
         return Summary(int(up) + int(down), int(up), int(down), latest)

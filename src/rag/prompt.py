@@ -86,18 +86,34 @@ def _quote(text: str) -> str:
     return text if len(text) <= MAX_QUOTE_CHARS else text[:MAX_QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
 
 
+#: Sentence embeddings of passages already seen, keyed by passage text (shared, bounded).
+_SENTENCE_CACHE: dict[str, tuple[list[str], np.ndarray]] = {}
+_CACHE_LIMIT = 4096
+
+
+def passage_sentences(chunks: list[Chunk], embedder: Embedder) -> list[tuple[list[str], np.ndarray]]:
+    """Sentences of each chunk with their embeddings; only passages not seen before are embedded."""
+    missing = list(dict.fromkeys(c.text for c in chunks if c.text not in _SENTENCE_CACHE))
+    if missing:
+        split = {text: chunk_sentences(next(c for c in chunks if c.text == text)) for text in missing}
+        flat = [s for text in missing for s in split[text]]
+        vectors, offset = embedder.encode(flat), 0
+        if len(_SENTENCE_CACHE) > _CACHE_LIMIT:
+            _SENTENCE_CACHE.clear()
+        for text in missing:
+            n = len(split[text])
+            _SENTENCE_CACHE[text] = (split[text], vectors[offset:offset + n])
+            offset += n
+    return [_SENTENCE_CACHE[c.text] for c in chunks]
+
+
 def select_evidence(question: str, hits: list[Hit], embedder: Embedder, *, passages: int = MAX_PASSAGES,
-                    quotes: int = MAX_QUOTES) -> list[Evidence]:
+                    quotes: int = MAX_QUOTES, question_vector: np.ndarray | None = None) -> list[Evidence]:
     """Number the top passages and pick the sentences of them that are closest to the question."""
     chosen = hits[:passages]
-    per_chunk = [chunk_sentences(h.chunk) for h in chosen]
-    flat = [s for sentences in per_chunk for s in sentences]
-    vectors = embedder.encode([question, *flat]) if flat else np.zeros((1, embedder.dim), np.float32)
-    qvec, svecs = vectors[0], vectors[1:]
-    evidence, offset = [], 0
-    for number, (hit, sentences) in enumerate(zip(chosen, per_chunk, strict=True), start=1):
-        evidence.append(Evidence(number, hit, sentences, svecs[offset:offset + len(sentences)]))
-        offset += len(sentences)
+    qvec = embedder.encode([question])[0] if question_vector is None else question_vector
+    evidence = [Evidence(number, hit, sentences, vectors) for number, (hit, (sentences, vectors))
+                in enumerate(zip(chosen, passage_sentences([h.chunk for h in chosen], embedder), strict=True), 1)]
     # rank every clean sentence; earlier passages get a small bonus because retrieval ranked them higher
     candidates = []
     for ev in evidence:

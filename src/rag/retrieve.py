@@ -75,6 +75,8 @@ class Results:
     #: Share of the query's terms found in the top 3 passages (judges coverage with ``best_dense``).
     coverage: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
+    #: The query's embedding, reused for evidence selection.
+    vector: np.ndarray | None = None
 
 
 def rrf(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
@@ -138,8 +140,7 @@ class Index:
         """Cosine-similarity ranking from the vector store."""
         if not self.chunks:
             return []
-        vector = self.embedder.encode([query])[0] if vector is None else vector
-        return self.store.search(vector, k)
+        return self.store.search(self.embedder.encode([query])[0] if vector is None else vector, k)
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid") -> Results:
         """Top ``k`` chunks for ``query`` by ``mode`` (hybrid, bm25 or dense), with every retriever's view."""
@@ -148,7 +149,8 @@ class Index:
         start = time.perf_counter()
         sparse = self.bm25(query)
         mid = time.perf_counter()
-        dense = self.dense(query)
+        vector = self.embedder.encode([query])[0]
+        dense = self.dense(query, vector=vector)
         end = time.perf_counter()
         fused = rrf([[cid for cid, _ in sparse], [cid for cid, _ in dense]])
         fused_order = sorted(fused, key=fused.get, reverse=True)
@@ -174,7 +176,8 @@ class Index:
         terms = set(tokenize(query))
         found = set().union(*(self._tokens[self._by_id[h.chunk.id]] for h in chosen[:3])) if chosen else set()
         return Results(
-            query=query, mode=mode, hits=chosen, coverage=len(terms & found) / len(terms) if terms else 0.0,
+            query=query, mode=mode, hits=chosen, vector=vector,
+            coverage=len(terms & found) / len(terms) if terms else 0.0,
             best_dense=dense[0][1] if dense else 0.0, best_bm25=sparse[0][1] if sparse else 0.0,
             timings_ms={"bm25": (mid - start) * 1000, "dense": (end - mid) * 1000,
                         "total": (time.perf_counter() - start) * 1000},

@@ -37,7 +37,7 @@ EXAMPLES = (
 # --- cached resources (shared by every session, read-only) ------------------------------------
 
 
-@st.cache_resource(show_spinner="Loading the embedding model…")
+@st.cache_resource(show_spinner="Loading the embedding model (first visit only)…")
 def embedder() -> Embedder:
     return Embedder()
 
@@ -269,10 +269,11 @@ def chat(settings: Settings) -> None:
     """The conversation: history, input, a streamed answer with citations."""
     state = _state()
     config = backend_config()
-    index = session_index(settings)
+    n_docs = len(corpus.default_documents()) + len(state["rag_uploads"])
+    ratings = feedback().summary(recent=0)
     top = st.columns([4, 1])
-    top[0].caption(f"Generator: {config.describe()} · {len(index.chunks)} chunks from "
-                   f"{len({c.source for c in index.chunks})} documents · retriever: {settings.mode}")
+    top[0].caption(f"Generator: {config.describe()} · {n_docs} documents · retriever: {settings.mode} · "
+                   f"feedback so far: :material/thumb_up: {ratings.up} :material/thumb_down: {ratings.down}")
     if top[1].button("Clear chat", icon=":material/delete_sweep:", width="stretch", key="rag_clear",
                      disabled=not state["rag_messages"]):
         state["rag_messages"] = []
@@ -286,9 +287,12 @@ def chat(settings: Settings) -> None:
                 render_assistant(i, message)
     question = st.chat_input("Ask about this portfolio…", key="rag_question") or state.pop("rag_pending", None)
     if not question:
+        # the page is drawn; now warm the shared index and model so the first answer is quick
+        session_index(settings)
+        generator(config)
         return
+    index = session_index(settings)
     previous = next((m["content"] for m in reversed(state["rag_messages"]) if m["role"] == "user"), "")
-    state["rag_messages"].append({"role": "user", "content": question})
     with st.chat_message("user"):
         st.text(question if len(question) <= 2000 else question[:2000] + " …")
     assistant = Assistant(index, generator(config))
@@ -302,7 +306,9 @@ def chat(settings: Settings) -> None:
         assistant.finish(turn, text if isinstance(text, str) else "".join(map(str, text)))
         if turn.error:
             log.warning("generation failed: %s", turn.error)
-    state["rag_messages"].append({"role": "assistant", "content": turn.answer, "turn": turn})
+    # both halves are stored together, so a run interrupted by a new question leaves no orphan
+    state["rag_messages"] += [{"role": "user", "content": question},
+                              {"role": "assistant", "content": turn.answer, "turn": turn}]
     st.rerun()  # redraw the finished turn with its citations and thumbs
 
 
@@ -311,8 +317,8 @@ def feedback_summary() -> None:
     summary = feedback().summary()
     cols = st.columns(3)
     cols[0].metric("Ratings", summary.total)
-    cols[1].metric("👍", summary.up)
-    cols[2].metric("👎", summary.down)
+    cols[1].metric("Helpful", summary.up)
+    cols[2].metric("Not helpful", summary.down)
     if summary.up_rate is not None:
         st.caption(f"{summary.up_rate:.0%} of rated answers were helpful.")
     if summary.recent:

@@ -42,7 +42,7 @@ def test_chat_turn_is_cited_rated_and_the_rating_survives_a_restart(feedback_db)
     restarted = _chapter(open_page(PAGE, timeout=300), "feedback")
     assert not restarted.exception
     ratings = {m.label: m.value for m in restarted.metric}
-    assert ratings["Ratings"] == "1" and ratings["👍"] == "1"
+    assert ratings["Ratings"] == "1" and ratings["Helpful"] == "1"
 
     at.button(key="rag_clear").click().run()
     assert not [m for m in at.chat_message]

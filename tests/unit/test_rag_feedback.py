@@ -16,7 +16,7 @@ def test_feedback_persists_across_a_restart(tmp_path):
     del first
     summary = FeedbackStore(path).summary()
     assert (summary.total, summary.up, summary.down) == (2, 1, 1)
-    assert summary.recent[0]["question"] == "Capital of Peru?" and summary.recent[0]["rating"] == "👎"
+    assert summary.recent[0]["question"] == "Capital of Peru?" and summary.recent[0]["rating"] == "not helpful"
     assert summary.up_rate == 0.5
 
 
