@@ -54,7 +54,7 @@ def _canvas(top: tuple[int, int, int], bottom: tuple[int, int, int], size: int =
     return image
 
 
-def _drawn() -> list[tuple[str, Image.Image, str | None]]:
+def _drawn() -> list[tuple[str, Image.Image]]:
     rng = np.random.default_rng(7)
     plane = _canvas((120, 170, 230), (125, 175, 235))
     d = ImageDraw.Draw(plane)
@@ -92,12 +92,12 @@ def _drawn() -> list[tuple[str, Image.Image, str | None]]:
 
     noise = Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8))
     return [
-        ("drawn: aeroplane in the sky", plane, "airplane"),
-        ("drawn: ship at sea", ship, "ship"),
-        ("drawn: red car on a road", car, "automobile"),
-        ("drawn: green frog", frog, "frog"),
-        ("drawn: a page of text (out of scope)", text, None),
-        ("drawn: random noise (out of scope)", noise, None),
+        ("drawn: aeroplane in the sky", plane),
+        ("drawn: ship at sea", ship),
+        ("drawn: red car on a road", car),
+        ("drawn: green frog", frog),
+        ("drawn: a page of text (out of scope)", text),
+        ("drawn: random noise (out of scope)", noise),
     ]
 
 
@@ -110,7 +110,7 @@ def generated_examples() -> list[Example]:
         portrait = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
         if portrait.is_file():
             photo = Image.open(portrait).convert("RGB")
-            items.append(("photo of a person, from matplotlib (out of scope)", photo, None))
+            items.append(("photo of a person, from matplotlib (out of scope)", photo))
     except ImportError:  # matplotlib is optional; the drawings are enough
         pass
-    return [Example(name, to_model_image(img), np.asarray(img), label) for name, img, label in items]
+    return [Example(name, to_model_image(img), np.asarray(img)) for name, img in items]
