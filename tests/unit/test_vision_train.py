@@ -70,3 +70,12 @@ def test_train_writes_a_self_describing_artifact_and_resumes(folder, tmp_path):
     again = train.train(_cfg(folder, tmp_path / "model2"), progress=False)
     assert again["val_accuracy"] == pytest.approx(summary["val_accuracy"])
     assert read_card(tmp_path / "model2").extra["curves"] == extra["curves"]
+
+
+def test_thread_tuner_switches_to_the_faster_setting():
+    tuner = train.ThreadTuner(threads=2, every=10, probe=2)
+    for step in range(10):
+        tuner.before_step(step)
+        tuner.after_step(step, 0.5 if tuner.used == 1 else 2.0)  # one thread is faster here
+    assert tuner.current == 1
+    torch.set_num_threads(2)
