@@ -43,6 +43,7 @@ class Evidence:
     vectors: np.ndarray  # their embeddings
     quotes: list[str] = field(default_factory=list)  # the sentences put in the prompt
     flagged: list[str] = field(default_factory=list)  # instruction-like sentences kept out
+    best: str = ""  # set on the passage holding the sentence closest to the question
 
     @property
     def chunk(self) -> Chunk:
@@ -81,8 +82,19 @@ def chunk_sentences(chunk: Chunk) -> list[str]:
     return sentences or [chunk.text.strip()]
 
 
+def ev_sentence(evidence: Evidence, i: int) -> str:
+    """Sentence ``i`` of a passage, cleaned for display and prompts."""
+    return _quote(evidence.sentences[i])
+
+
+def best_quote(evidence: list[Evidence]) -> tuple[int, str] | None:
+    """(passage number, sentence) of the evidence closest to the question: the extractive answer."""
+    return next(((ev.number, ev.best) for ev in evidence if ev.best), None)
+
+
 def _quote(text: str) -> str:
-    text = re.sub(r"\s+", " ", text).replace('"', "'").strip()
+    # one line, no double quotes, no markdown emphasis or code marks (they only confuse a small model)
+    text = re.sub(r"\*\*|__|`", "", re.sub(r"\s+", " ", text)).replace('"', "'").strip()
     return text if len(text) <= MAX_QUOTE_CHARS else text[:MAX_QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
 
 
@@ -124,6 +136,8 @@ def select_evidence(question: str, hits: list[Hit], embedder: Embedder, *, passa
             score = float(ev.vectors[i] @ qvec) + 0.05 * (len(evidence) - ev.number)
             candidates.append((score, ev.number, i))
     picked = sorted(candidates, reverse=True)[:quotes]
+    if picked:
+        evidence[picked[0][1] - 1].best = ev_sentence(evidence[picked[0][1] - 1], picked[0][2])
     for ev in evidence:
         # keep the document's order inside each passage, so quotes read naturally
         ev.quotes = [ev.sentences[i] for _, n, i in sorted(picked, key=lambda c: c[2]) if n == ev.number]

@@ -22,6 +22,7 @@ from src.rag.chunking import DEFAULT_OVERLAP, DEFAULT_SIZE, ChunkSettings, chunk
 from src.rag.embed import Embedder
 from src.rag.feedback import DEFAULT_DB, FeedbackStore
 from src.rag.generate import BackendConfig, GenerationError, Generator, make_generator
+from src.rag.prompt import best_quote
 from src.rag.retrieve import MODES, Hit, Index
 
 log = logging.getLogger("portfolio.rag")
@@ -215,6 +216,11 @@ def render_details(turn: Turn) -> None:
     """Everything under an answer: notices, citations, faithfulness, closest passages, inspector."""
     if turn.kind == "rag" and not turn.error:
         _faithfulness_line(turn)
+        best = best_quote(turn.evidence)
+        if best and (turn.faithfulness is None or turn.faithfulness < 0.5):
+            # a 135M model can miss; the sentence retrieval found is shown as the extractive answer
+            st.info(f"**What the documents say** :blue-badge[{best[0]}]: “{escape(best[1])}”",
+                    icon=":material/format_quote:")
         _passage_popovers(turn)
     if turn.kind in ("weak", "language"):
         _closest_passages(turn)

@@ -14,7 +14,7 @@ from src.rag.cite import attribute
 from src.rag.documents import Document
 from src.rag.embed import shared
 from src.rag.guardrails import MAX_QUESTION_CHARS, cap_question, detect_language, looks_like_injection
-from src.rag.prompt import SYSTEM_PROMPT
+from src.rag.prompt import SYSTEM_PROMPT, best_quote
 from src.rag.retrieve import Index
 from src.rag.router import Tool
 
@@ -76,6 +76,8 @@ def test_an_invented_sentence_is_marked_unsupported(index):
     turn = Assistant(index, gen, tools={}).ask("What do sea otters eat?")
     flags = [s.supported for s in turn.attribution.sentences]
     assert flags == [True, False] and turn.faithfulness == 0.5
+    number, sentence = best_quote(turn.evidence)  # the extractive fallback shown under weak answers
+    assert "sea urchins" in sentence and turn.evidence[number - 1].chunk.source == "otters.md"
 
 
 def test_a_changed_number_is_not_supported(index):
