@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +112,9 @@ def advanced_panel() -> Settings:
         mode = st.radio("Retriever", MODES, key="rag_mode", horizontal=True,
                         help="Hybrid fuses BM25 and dense rankings by reciprocal rank fusion.")
         k = st.slider("Passages retrieved", 3, 10, 5, key="rag_k")
+        st.caption(f"Generator: {backend_config().describe()}. To use another model, set `RAG_LLM_BASE_URL`, "
+                   "`RAG_LLM_MODEL` and `RAG_LLM_API_KEY` (any OpenAI-compatible server) or `RAG_GGUF_PATH` "
+                   "(a local GGUF file), in the environment or in the `[rag]` table of `.streamlit/secrets.toml`.")
     return Settings(ChunkSettings(size, overlap), mode, k)
 
 
@@ -308,8 +312,16 @@ def chat(settings: Settings) -> None:
         with slot.container():
             for notice in turn.notices:
                 st.info(notice, icon=":material/info:")
-            text = st.write_stream(assistant.stream(turn))
-        assistant.finish(turn, text if isinstance(text, str) else "".join(map(str, text)))
+            raw: list[str] = []
+
+            def pieces() -> Iterator[str]:
+                # model text is shown as text while it streams (no links, images or colour directives)
+                for piece in assistant.stream(turn):
+                    raw.append(piece)
+                    yield escape(piece) if turn.kind == "rag" else piece
+
+            st.write_stream(pieces())
+        assistant.finish(turn, "".join(raw))
         if turn.error:
             log.warning("generation failed: %s", turn.error)
     # both halves are stored together, so a run interrupted by a new question leaves no orphan
