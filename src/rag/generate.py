@@ -23,6 +23,7 @@ ENV_BASE_URL = "RAG_LLM_BASE_URL"
 ENV_MODEL = "RAG_LLM_MODEL"
 ENV_API_KEY = "RAG_LLM_API_KEY"
 ENV_GGUF = "RAG_GGUF_PATH"
+ENV_THREADS = "RAG_LLM_THREADS"
 #: Keys of the ``[rag]`` table in ``.streamlit/secrets.toml`` (same meaning as the variables above).
 SECRET_KEYS = {"base_url": ENV_BASE_URL, "model": ENV_MODEL, "api_key": ENV_API_KEY, "gguf_path": ENV_GGUF}
 
@@ -81,6 +82,17 @@ class Generator(Protocol):
                stop: list[str] | None = None) -> Iterator[str]: ...
 
 
+def default_threads() -> int:
+    """Half the cores (at least one), or ``RAG_LLM_THREADS``.
+
+    llama.cpp's worker threads spin while they wait for each other, so a thread that shares its core
+    with anything else (the embedder, another demo, a training run) stalls all of them: on this
+    2-core machine, 2 threads under load ran at about 1 token/s where 1 thread ran at about 50.
+    """
+    value = os.environ.get(ENV_THREADS, "")
+    return int(value) if value.isdigit() and int(value) > 0 else max(1, (os.cpu_count() or 2) // 2)
+
+
 class LlamaCppGenerator:
     """A GGUF model run in-process by llama-cpp-python (the packaged SmolLM2 by default)."""
 
@@ -91,7 +103,7 @@ class LlamaCppGenerator:
         if not model.is_file():
             raise GenerationError(f"No GGUF model file at {model}.")
         try:
-            self._llm = Llama(model_path=str(model), n_ctx=n_ctx, n_threads=n_threads or os.cpu_count() or 2,
+            self._llm = Llama(model_path=str(model), n_ctx=n_ctx, n_threads=n_threads or default_threads(),
                               verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise GenerationError(f"llama.cpp could not load {model.name}: {exc}") from exc
