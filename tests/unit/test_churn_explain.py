@@ -83,3 +83,10 @@ def test_add_ons_are_not_offered_without_internet():
         customer[col] = "No internet service"
     result = retention_offers(lambda f: fitted.predict_proba(f)[:, 1], customer, threshold=0.5)
     assert all(set(o.changes) <= {"Contract", "PaymentMethod", "PaperlessBilling"} for o in result.tried)
+
+
+def test_soft_vote_is_explained_as_the_average_of_member_log_odds():
+    fitted = model.soft_vote().fit(X, Y)
+    expl = ShapExplainer(fitted, BACKGROUND, WEIGHTS).explain(X.iloc[:10])
+    members = np.mean([_log_odds_of(m, X.iloc[:10]) for m in fitted.estimators_], axis=0)
+    np.testing.assert_allclose(expl.base + expl.values.sum(axis=1), members, atol=1e-3)
