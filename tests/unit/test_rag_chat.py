@@ -80,6 +80,12 @@ def test_an_invented_sentence_is_marked_unsupported(index):
     assert "sea urchins" in sentence and turn.evidence[number - 1].chunk.source == "otters.md"
 
 
+def test_a_short_answer_made_of_the_passages_words_is_supported(index):
+    # "Crabs and clams." embeds below the similarity threshold, but every word of it is in the passage
+    turn = Assistant(index, RecordingGenerator("Crabs and clams."), tools={}).ask("What do sea otters eat?")
+    assert turn.attribution.sentences[0].similarity < 0.6 and turn.faithfulness == 1.0
+
+
 def test_a_changed_number_is_not_supported(index):
     turn = Assistant(index, RecordingGenerator(), tools={}).ask("What do sea otters eat?")
     attribution = attribute("Sea otters eat 7 kinds of sea urchins, crabs and clams.", turn.evidence, index.embedder)
