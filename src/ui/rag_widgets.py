@@ -351,6 +351,7 @@ def feedback_summary() -> None:
 def uploads() -> None:
     """Add files to this session's collection; a bad file is reported and nothing else is lost."""
     state = _state()
+    st.subheader("Your documents")
     files = st.file_uploader("Add your own documents (this session only)", type=["pdf", "txt", "md", "docx"],
                              accept_multiple_files=True, key="rag_files",
                              help=f"Up to {documents.MAX_UPLOAD_BYTES // 2**20} MB each; PDFs are read up to "
@@ -377,6 +378,9 @@ def uploads() -> None:
 
 def chunk_viewer(index: Index) -> None:
     """Pick any document and read its chunks."""
+    st.subheader("Documents and their chunks")
+    st.caption("Chunks follow the structure (headings, then paragraphs, then sentences) and never cross a heading. "
+               "Change their size and overlap under **Advanced** in the sidebar; the index is rebuilt to match.")
     sources = list(dict.fromkeys(c.source for c in index.chunks))
     counts = pd.Series([c.source for c in index.chunks]).value_counts()
     st.dataframe(pd.DataFrame({"document": sources, "chunks": [int(counts[s]) for s in sources]}),
