@@ -63,9 +63,12 @@ def main() -> None:
     for question in questions[1:1 + ANSWER_QUESTIONS]:
         start = time.perf_counter()
         turn = assistant.prepare(question)
-        for i, _ in enumerate(assistant.stream(turn)):
-            if i == 0:
+        pieces = []
+        for piece in assistant.stream(turn):
+            if not pieces:
                 first.append(time.perf_counter() - start)
+            pieces.append(piece)
+        assistant.finish(turn, "".join(pieces))  # citations and faithfulness are part of the answer
         full.append(time.perf_counter() - start)
     first_p50, full_p50 = statistics.median(first), statistics.median(full)
 
@@ -82,8 +85,8 @@ def main() -> None:
         Row("retrieval, hybrid (p50 over 20 questions)", f"{retrieval:.1f} ms", "<= 50 ms", retrieval <= 50),
         Row("first token, local SmolLM2 (p50, incl. retrieval + evidence)", f"{first_p50:.2f} s", "<= 0.5 s",
             first_p50 <= 0.5),
-        Row(f"full answer p50, local model ({len(full)} questions)", f"{full_p50:.2f} s", "<= 1.5 s (floor 4 s)",
-            full_p50 <= 1.5),
+        Row(f"full answer p50 incl. citations, local model ({len(full)} questions)", f"{full_p50:.2f} s",
+            "<= 1.5 s (floor 4 s)", full_p50 <= 1.5),
     ])
 
 
