@@ -53,7 +53,8 @@ def main() -> None:
 
     rerun_ms = _page_rerun_ms()
     print_table("Churn model + SHAP", [
-        Row("CV ROC-AUC (from the card)", auc.formatted(), ">= 0.86 (floor 0.84)", auc.value >= 0.84),
+        Row("CV ROC-AUC (from the card)", auc.formatted(), ">= 0.86 (floor 0.84)", auc.value >= 0.86),
+        Row("CV ROC-AUC above the 0.84 floor", "yes" if auc.value >= 0.84 else "no", "floor", auc.value >= 0.84),
         Row("SHAP explanation of one customer", f"{shap_ms:.1f} ms", "<= 20 ms (floor 100)", shap_ms <= 20),
         Row("predict_one (probability + band + reasons)", f"{predict_one_ms:.1f} ms", ""),
         Row("retention search (all <=3-change offers)", f"{offer_ms:.1f} ms", ""),
