@@ -72,7 +72,7 @@ def card_details(card: Card) -> None:
     metric_tiles(card.metrics[:4])
     st.dataframe(
         [{"metric": m.name, "value": m.formatted(), "protocol": m.protocol} for m in card.metrics],
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
     )
     left, right = st.columns(2)
     with left:

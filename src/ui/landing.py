@@ -19,13 +19,13 @@ def _hero(owner: dict[str, str]) -> None:
     if owner.get("location"):
         st.caption(owner["location"])
     links = st.columns([1, 1, 1, 1, 4])
-    links[0].link_button("GitHub", owner["github"], icon=":material/code:", use_container_width=True)
-    links[1].link_button("LinkedIn", owner["linkedin"], icon=":material/work:", use_container_width=True)
-    links[2].link_button("Email", f"mailto:{owner['email']}", icon=":material/mail:", use_container_width=True)
+    links[0].link_button("GitHub", owner["github"], icon=":material/code:", width="stretch")
+    links[1].link_button("LinkedIn", owner["linkedin"], icon=":material/work:", width="stretch")
+    links[2].link_button("Email", f"mailto:{owner['email']}", icon=":material/mail:", width="stretch")
     resume = ROOT / owner["resume"] if owner.get("resume") else None
     if resume is not None and resume.is_file() and resume.suffix.lower() == ".pdf":
         links[3].download_button("Résumé", resume.read_bytes(), file_name=resume.name, mime="application/pdf",
-                                 icon=":material/download:", use_container_width=True)
+                                 icon=":material/download:", width="stretch")
 
 
 def _demo_card(demo: demos.Demo) -> None:

@@ -74,6 +74,14 @@ def browser():
     driver.quit()
 
 
+def _charts_drawn(driver) -> bool:
+    """True when every Plotly chart on the page has drawn its SVG (charts paint after the script ends)."""
+    from selenium.webdriver.common.by import By
+
+    charts = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stPlotlyChart"]')
+    return all(chart.find_elements(By.CSS_SELECTOR, "svg.main-svg") for chart in charts)
+
+
 def _wait_rendered(driver, timeout: float = 90) -> None:
     """Wait until the script finished: an h1 exists and no 'running' indicator is left."""
     from selenium.webdriver.common.by import By
@@ -82,8 +90,8 @@ def _wait_rendered(driver, timeout: float = 90) -> None:
     while time.time() < deadline:
         titles = driver.find_elements(By.CSS_SELECTOR, "h1")
         running = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]')
-        if titles and not running:
-            time.sleep(1.5)  # let late elements (charts) paint before the screenshot
+        if titles and not running and _charts_drawn(driver):
+            time.sleep(1.0)  # let the last paint settle before the screenshot
             return
         time.sleep(0.5)
     raise AssertionError("page did not finish rendering")
