@@ -68,7 +68,7 @@ def test_other_chapters_render(feedback_db):
 def test_an_example_pill_asks_its_question_through_the_router(feedback_db):
     at = open_page(PAGE, timeout=300)
     pills = at.button_group(key="rag_example")
-    at = pills.set_value([o for o in pills.options if "churn risk" in o][0]).run()
+    at = pills.set_value(next(o for o in pills.options if "churn risk" in o)).run()
     assert not at.exception, [e.value for e in at.exception]
     text = _assistant_text(at)
     assert "churn model" in text or "not trained" in " ".join(i.value for i in at.info)
