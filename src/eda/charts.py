@@ -6,6 +6,8 @@ module writes the titles, so a chart never claims what the data does not show.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -33,9 +35,20 @@ _LAYOUT = dict(
 )
 
 
+#: Characters per title line; longer takeaways wrap so they never run under the chart's toolbar.
+TITLE_WIDTH = 80
+
+
+def _wrap(title: str) -> str:
+    head, sep, sub = title.partition("<br>")
+    return "<br>".join(textwrap.wrap(head, TITLE_WIDTH)) + sep + sub
+
+
 def _style(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
-    fig.update_layout(**_LAYOUT, height=height)
-    fig.update_layout(title_text=title)
+    wrapped = _wrap(title)
+    lines = wrapped.count("<br>")
+    fig.update_layout(**_LAYOUT, height=height + 22 * lines)
+    fig.update_layout(title_text=wrapped, margin_t=64 + 22 * lines)
     return fig
 
 
@@ -75,7 +88,7 @@ def rate_bars(rates: pd.DataFrame, base: float, title: str) -> go.Figure:
                   annotation_text=f"base {base:.1%}", annotation_position="top", annotation_font_size=11)
     _pct_axis(fig, "x", upper=min(1.0, float(rates["ci_high"].max()) * 1.1 + 0.02))
     fig.update_yaxes(autorange="reversed")
-    return _style(fig, title, height=110 + 42 * len(rates))
+    return _style(fig, title, height=90 + 36 * len(rates))
 
 
 def distributions(frame: pd.DataFrame, columns: tuple[str, ...], title: str) -> go.Figure:
@@ -85,7 +98,8 @@ def distributions(frame: pd.DataFrame, columns: tuple[str, ...], title: str) -> 
         for outcome in (STAYED, CHURNED):
             values = frame.loc[frame[OUTCOME] == outcome, column]
             fig.add_trace(go.Violin(
-                y=values, name=outcome, legendgroup=outcome, showlegend=i == 1, line_color=OUTCOME_COLOURS[outcome],
+                # One scale group per panel: dollars per month and in total have densities of very different height.
+                y=values, name=outcome, scalegroup=column, showlegend=False, line_color=OUTCOME_COLOURS[outcome],
                 fillcolor=OUTCOME_COLOURS[outcome], opacity=0.75, box_visible=True, meanline_visible=False,
                 points=False, spanmode="hard", hoverinfo="y",
             ), row=1, col=i)
@@ -126,7 +140,10 @@ def scatter(frame: pd.DataFrame, x: str, y: str, colour: str, colours: dict[str,
         ))
     fig.update_xaxes(title=label(x), gridcolor="#EEF0F4")
     fig.update_yaxes(title=label(y), gridcolor="#EEF0F4")
-    return _style(fig, title, height=420)
+    _style(fig, title, height=460)
+    # Below the axis: with four long segment names a legend beside the title would cover it.
+    fig.update_layout(legend=dict(y=-0.18, yanchor="top", x=0, xanchor="left"), margin_b=90)
+    return fig
 
 
 def effect_bars(effects: pd.DataFrame, threshold: float, title: str) -> go.Figure:

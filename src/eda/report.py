@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from markdown_it import MarkdownIt
 
-from src.eda.story import Alerts, Chapter, Item, Metrics, Note, Row, Table
+from src.eda.story import Alerts, Chapter, Item, Metrics, Note, Table
 
 _MD = MarkdownIt("commonmark").enable("table")
 _SEVERITY_COLOURS = {"high": "#B91C1C", "medium": "#C2410C", "low": "#A16207", "info": "#4B5563"}
@@ -51,8 +51,6 @@ def _item(item: Item, figure: _Figures) -> str:
         return _MD.render(item)
     if isinstance(item, go.Figure):
         return figure(item)
-    if isinstance(item, Row):
-        return "".join(figure(f) for f in item.figures)
     if isinstance(item, Table):
         caption = f'<p class="caption">{html.escape(item.caption)}</p>' if item.caption else ""
         return caption + item.formatted().to_html(index=False, border=0, escape=True)

@@ -42,6 +42,8 @@ WHO_LEAVES = ("Contract", TENURE_BAND, "InternetService", "PaymentMethod", SENIO
               "OnlineSecurity", "TechSupport", "OnlineBackup", "DeviceProtection")
 #: Columns whose categories the segment rules test (the tenure bands stand in for tenure).
 SEGMENT_COLUMNS = (*CATEGORICAL, TENURE_BAND)
+#: How many findings are written out in full (the rest are listed, and all are in a table).
+TOP_FINDINGS = 6
 #: How many findings go into the EDA-versus-SHAP comparison.
 TOP_K = 5
 #: How many first actions to recommend.
@@ -93,7 +95,7 @@ class Table:
             fmt = {"pct": "{:.1%}", "money": "${:,.2f}", "float": "{:.3f}", "int": "{:,}"}.get(kind or "")
             if fmt:
                 out[column] = [fmt.format(v) if pd.notna(v) else "" for v in out[column]]
-        return out
+        return out.rename(columns=HEADERS)
 
 
 @dataclass
@@ -102,19 +104,12 @@ class Alerts:
 
 
 @dataclass
-class Row:
-    """Figures shown side by side on the page (one under the other in the report)."""
-
-    figures: list[go.Figure]
-
-
-@dataclass
 class Note:
     text: str
     tone: Literal["info", "warning"] = "info"
 
 
-Item = str | go.Figure | Metrics | Table | Alerts | Row | Note
+Item = str | go.Figure | Metrics | Table | Alerts | Note
 
 
 @dataclass
@@ -122,6 +117,14 @@ class Chapter:
     slug: str
     title: str
     items: list[Item]
+
+
+#: Readable table headers for the frames' column names.
+HEADERS = {
+    "rate": "churn rate", "churn_rate": "churn rate", "ci_low": "95% CI low", "ci_high": "95% CI high",
+    "name": "segment", "median_tenure": "median tenure (months)", "median_monthly": "median monthly",
+    "mean_services": "services (mean)", "top_contract": "most common contract",
+}
 
 
 # --- formatting ------------------------------------------------------------------------------
@@ -320,7 +323,6 @@ def who_leaves(scope: Scope) -> Chapter:
         "when it passes the rules (see What it means).",
     ]
     skipped = []
-    figures = []
     for column in WHO_LEAVES:
         table = rates.churn_rates(frame, column)
         if len(table) < 2 or frame[TARGET].nunique() < 2:
@@ -333,11 +335,7 @@ def who_leaves(scope: Scope) -> Chapter:
         gap = scope.top_gap(column)
         if gap is not None:
             caption += f" Furthest from the rest: {gap_text(gap)}."
-        figures.append((charts.rate_bars(table, base.value, title), caption))
-    for i in range(0, len(figures), 2):
-        pair = figures[i:i + 2]
-        items.append(Row([f for f, _ in pair]))
-        items.extend(c for _, c in pair)
+        items += [charts.rate_bars(table, base.value, title), caption]
     if skipped:
         items.append(Note(f"Not charted because the filter leaves one group or one outcome: {', '.join(skipped)}."))
     table = pd.concat([rates.churn_rates(frame, c).assign(column=label(c)) for c in WHO_LEAVES], ignore_index=True)
@@ -434,7 +432,7 @@ def segments_chapter(scope: Scope) -> Chapter:
     risky, safe = p.iloc[0], p.iloc[-1]
     ratio = risky["churn_rate"] / safe["churn_rate"] if safe["churn_rate"] > 0 else float("inf")
     items: list[Item] = [
-        f"K-means with k = {N_SEGMENTS} on scaled tenure, monthly charges and number of services splits the "
+        f"K-means with k = {N_SEGMENTS} on scaled tenure, monthly charges and number of services splits "
         f"{scope.counted} into {N_SEGMENTS} segments (silhouette {seg.silhouette:.2f}: {fit}). "
         "Each is named by rule from its centre against the medians. The clustering never sees churn, "
         "so the churn rates below are a test of the segments, not their definition.",
@@ -451,12 +449,11 @@ def segments_chapter(scope: Scope) -> Chapter:
     colours = dict(zip(p["name"], charts.SEGMENT_COLOURS, strict=False))
     framed = scope.frame.assign(**{SEGMENT: seg.labels})
     bars = p.rename(columns={"name": "group", "churn_rate": "rate"})
-    items.append(Row([
+    items += [
+        charts.rate_bars(bars, scope.base.value, f"{risky['name']} churn most: {pct(risky['churn_rate'])}"),
         charts.scatter(framed, "tenure", "MonthlyCharges", SEGMENT, colours,
-                       f"{N_SEGMENTS} segments by tenure and monthly charge"),
-        charts.rate_bars(bars, scope.base.value,
-                         f"{risky['name']} churn most ({pct(risky['churn_rate'])})"),
-    ]))
+                       f"The {N_SEGMENTS} segments on tenure and monthly charge"),
+    ]
     table = p[["name", "customers", "share", "churn_rate", "ci_low", "ci_high", "median_tenure", "median_monthly",
                "mean_services", "top_contract"]]
     items.append(Table(table, f"Segment profiles for {scope.who}.",
@@ -507,7 +504,7 @@ def meaning(scope: Scope, card=None) -> Chapter:
         + (f"Not passing: {', '.join(failed)}." if failed else "Every column passes."),
     ]
     lines = []
-    for i, f in enumerate(passed, 1):
+    for i, f in enumerate(passed[:TOP_FINDINGS], 1):
         if f.kind == "categorical":
             stat = f"χ²({f.dof}) = {f.statistic:,.1f}, adjusted {stats.format_p(f.q)}, Cramér's V = {f.effect:.2f}"
             gap = scope.top_gap(f.column)
@@ -520,15 +517,28 @@ def meaning(scope: Scope, card=None) -> Chapter:
                       f"{'higher' if f.effect > 0 else 'lower'}.")
         lines.append(f"{i}. **{label(f.column)}** ({stats.effect_label(f.size)} effect; {stat}).{detail}")
     items.append("\n".join(lines) if lines else Note("No column passes the rules for this filter."))
+    if len(passed) > TOP_FINDINGS:
+        rest = ", ".join(f"{label(f.column)} ({f.size:.2f})" for f in passed[TOP_FINDINGS:])
+        items.append(f"Also passing, in order: {rest}. Every test is in the table below the chart.")
     effects = pd.DataFrame([{"column": f.column, "size": f.size, "kind": f.effect_name, "passes": f.passes}
                             for f in tested])
     strongest = passed[0] if passed else tested[0]
     items.append(charts.effect_bars(effects, findings.MIN_EFFECT,
                                     f"{label(strongest.column)} is the strongest signal "
                                     f"({strongest.effect_name} {strongest.effect:.2f})"))
+    items.append(Table(_tests_table(tested), f"Every column's test against churn for {scope.who}; "
+                       "q is the Benjamini-Hochberg adjusted p-value.", {"effect": "float", "statistic": "float"}))
     items += _eda_vs_shap(scope, passed, card)
     items += _actions(scope)
     return Chapter("findings", CHAPTERS["findings"], items)
+
+
+def _tests_table(tested: list[findings.ColumnFinding]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "column": label(f.column), "test": f.test, "statistic": f.statistic, "p": stats.format_p(f.p),
+        "q": stats.format_p(f.q).replace("p", "q", 1), "effect size": f.effect_name, "effect": f.effect,
+        "size": stats.effect_label(f.size), "passes": "yes" if f.passes else "no",
+    } for f in tested])
 
 
 def _eda_vs_shap(scope: Scope, passed: list[findings.ColumnFinding], card) -> list[Item]:

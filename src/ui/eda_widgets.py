@@ -12,12 +12,12 @@ import streamlit as st
 from src.core import cards, datasets
 from src.core.settings import model_dir
 from src.eda import data, report, story
-from src.eda.story import Alerts, Chapter, Item, Metrics, Note, Row, Table
+from src.eda.story import Alerts, Chapter, Item, Metrics, Note, Table
 from src.ui.chrome import chapters
 
 _SEVERITY_BADGES = {"high": ":red-badge[high]", "medium": ":orange-badge[medium]", "low": ":blue-badge[low]",
                     "info": ":gray-badge[info]"}
-_PLOTLY_CONFIG = {"displaylogo": False}
+_PLOTLY_CONFIG = {"displaylogo": False, "displayModeBar": False}
 
 
 @st.cache_data(show_spinner=False)
@@ -74,9 +74,6 @@ def _draw(item: Item) -> None:
         st.markdown(item)
     elif isinstance(item, go.Figure):
         st.plotly_chart(item, theme=None, config=_PLOTLY_CONFIG)
-    elif isinstance(item, Row):
-        for col, fig in zip(st.columns(len(item.figures)), item.figures, strict=True):
-            col.plotly_chart(fig, theme=None, config=_PLOTLY_CONFIG)
     elif isinstance(item, Table):
         if item.caption:
             st.caption(item.caption)
