@@ -554,17 +554,22 @@ def _eda_vs_shap(scope: Scope, passed: list[findings.ColumnFinding], card) -> li
         s = shap[i] if i < len(shap) else ("", float("nan"))
         rows.append({"rank": i + 1, "strongest in EDA": label(e[0]) if e[0] else "", "effect size": e[1],
                      "top SHAP driver": label(s[0]) if s[0] else "", "mean |SHAP|": s[1]})
-    both = [label(c) for c, _ in eda if c in {c2 for c2, _ in shap}]
-    only_eda = [label(c) for c, _ in eda if c not in {c2 for c2, _ in shap}]
-    only_shap = [label(c) for c, _ in shap if c not in {c2 for c2, _ in eda}]
+    shap_rank = {c: i for i, (c, _) in enumerate(drivers, 1)}
+    eda_rank = {f.column: i for i, f in enumerate(scope.column_findings, 1)}
+    top_shap = {c for c, _ in shap}
+    top_eda = {c for c, _ in eda}
+    both = [label(c) for c, _ in eda if c in top_shap]
+    only_eda = [f"{label(c)} (model rank {shap_rank.get(c, '–')})" for c, _ in eda if c not in top_shap]
+    only_shap = [f"{label(c)} (EDA rank {eda_rank.get(c, '–')})" for c, _ in shap if c not in top_eda]
     text = (f"**{len(both)} of the top {TOP_K} agree**" + (f": {', '.join(both)}." if both else ".")
-            + (f" Strong in the data but not among the model's top drivers: {', '.join(only_eda)}." if only_eda
+            + (f" Strong in the data but outside the model's top {TOP_K}: {', '.join(only_eda)}." if only_eda
                else "")
-            + (f" Used by the model but weaker alone: {', '.join(only_shap)}." if only_shap else "")
+            + (f" In the model's top {TOP_K} but weaker on their own: {', '.join(only_shap)}." if only_shap else "")
             + " The EDA measures each column on its own; SHAP measures what the model draws from a column given "
               "all the others, so columns that repeat each other (the add-ons and InternetService, TotalCharges "
-              "and tenure) split the credit there. The SHAP ranking is for the model on all customers; the EDA "
-              f"ranking is for {scope.who}.")
+              "and tenure) split the credit there."
+            + ("" if scope.filter.is_empty else
+               f" The SHAP ranking is for the model on all customers; the EDA ranking is for {scope.who}."))
     return [*items, text, Table(pd.DataFrame(rows), "Side by side: effect size from this page, mean |SHAP| "
                                 "from the churn model's card (one-hot columns summed per original column).",
                                 {"effect size": "float", "mean |SHAP|": "float"})]

@@ -60,3 +60,17 @@ def test_blank_total_charges(truth, scope):
 def test_contract_and_tenure_lead_the_real_findings(scope):
     leading = {f.column for f in scope.column_findings[:3]}
     assert {"Contract", "tenure"} <= leading
+
+
+def test_shap_side_by_side_follows_the_committed_churn_card(scope):
+    from src.core.cards import load_card
+
+    card = load_card("churn")
+    drivers = (card.extra or {}).get("top_drivers") if card else None
+    if not drivers:
+        pytest.skip("the churn model's card has no top_drivers yet (python -m src.churn.train)")
+    chapter = story.meaning(scope, card)
+    (table,) = [i for i in chapter.items if isinstance(i, story.Table) and "mean |SHAP|" in i.frame]
+    expected, _ = story.shap_drivers(card)
+    assert list(table.frame["mean |SHAP|"][: len(expected)]) == pytest.approx([v for _, v in expected][:story.TOP_K])
+    assert any(isinstance(i, str) and f"of the top {story.TOP_K} agree" in i for i in chapter.items)
