@@ -106,12 +106,15 @@ def model_card_panel(slug: str) -> Card | None:
     return card
 
 
-def data_missing_panel(exc: DataMissingError) -> None:
-    """A friendly panel for pages whose data has not been fetched."""
+MODEL_STILL_WORKS = "Everything that runs from the committed model still works below."
+
+
+def data_missing_panel(exc: DataMissingError, tail: str = MODEL_STILL_WORKS) -> None:
+    """A friendly panel for pages whose data has not been fetched; ``tail`` says what still works."""
     st.info(
         f"**The {exc.name} dataset is not on this machine yet**, so this part of the page is hidden.\n\n"
         f"Fetch and verify it with `{exc.command}` (or `make data`), or point `{MIRROR_ENV}` at an offline "
-        "mirror. Everything that runs from the committed model still works below.",
+        f"mirror. {tail}".rstrip(),
         icon=":material/cloud_download:",
     )
 
@@ -125,11 +128,11 @@ def error_panel(message: str, exc: BaseException | None = None) -> None:
 
 
 @contextlib.contextmanager
-def guard(what: str) -> Iterator[None]:
+def guard(what: str, *, data_tail: str = MODEL_STILL_WORKS) -> Iterator[None]:
     """Render a block; a missing dataset shows the data panel, any other error a friendly message."""
     try:
         yield
     except DataMissingError as exc:
-        data_missing_panel(exc)
+        data_missing_panel(exc, data_tail)
     except Exception as exc:  # the last line of defence: visitors never see a traceback
         error_panel(f"Sorry, {what} failed to load.", exc)

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
+from collections.abc import Iterator
 
 import pytest
 
 from src.core.demos import DEMOS
 from src.core.settings import ARTIFACTS_DIR, ROOT
+from tests.servers import free_port, serving
 
 pytestmark = pytest.mark.e2e
 SHOTS = ARTIFACTS_DIR / "screenshots"
@@ -24,34 +23,15 @@ PAGES = {"home": "", **{d.slug: d.url_path for d in DEMOS}, "model-cards": "mode
 TITLES = {"home": None, **{d.slug: d.title for d in DEMOS}, "model-cards": "Model cards"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server():
-    port = _free_port()
+def server() -> Iterator[str]:
+    port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    command = [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
+               "--server.headless", "true"]
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not become healthy in 90 s")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+    with serving(command, f"{base}/_stcore/health", lambda body: body == b"ok", cwd=ROOT, env=env):
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -82,15 +62,19 @@ def _charts_drawn(driver) -> bool:
     return all(chart.find_elements(By.CSS_SELECTOR, "svg.main-svg") for chart in charts)
 
 
-def _wait_rendered(driver, timeout: float = 90) -> None:
-    """Wait until the script finished: an h1 exists and no 'running' indicator is left."""
+# Anything on screen that says "not finished yet": the running-script widget, spinners and skeletons.
+BUSY = '[data-testid="stStatusWidget"], [data-testid="stSpinner"], [data-testid="stSkeleton"]'
+
+
+def _wait_rendered(driver, timeout: float = 120) -> None:
+    """Wait until the script finished: an h1 exists, nothing is busy, and every chart has drawn."""
     from selenium.webdriver.common.by import By
 
     deadline = time.time() + timeout
     while time.time() < deadline:
         titles = driver.find_elements(By.CSS_SELECTOR, "h1")
-        running = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]')
-        if titles and not running and _charts_drawn(driver):
+        busy = driver.find_elements(By.CSS_SELECTOR, BUSY)
+        if titles and not busy and _charts_drawn(driver):
             time.sleep(1.0)  # let the last paint settle before the screenshot
             return
         time.sleep(0.5)

@@ -6,11 +6,8 @@ The server is started once for the module (it loads the 135M model in about a se
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
+from collections.abc import Iterator
 
 import pytest
 
@@ -20,42 +17,20 @@ from src.rag.documents import Document
 from src.rag.embed import shared
 from src.rag.generate import BackendConfig, GenerationError, OpenAICompatibleGenerator, make_generator, packaged_gguf
 from src.rag.retrieve import Index
+from tests.servers import free_port, serving
 
 pytestmark = pytest.mark.slow
 SECRET = "sk-test-never-show-me"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server() -> str:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_gguf()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "2048", "--model_alias", "smollm2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+def server() -> Iterator[str]:
+    port = free_port()
     base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail("llama_cpp.server exited; are the [server] extras installed?")
-        try:
-            with urllib.request.urlopen(f"{base}/models", timeout=2) as response:
-                if json.load(response)["data"]:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("llama_cpp.server did not answer within 120 s")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_gguf()), "--host", "127.0.0.1",
+               "--port", str(port), "--n_ctx", "2048", "--model_alias", "smollm2"]
+    with serving(command, f"{base}/models", lambda body: bool(json.loads(body)["data"])):
+        yield base
 
 
 def test_streams_tokens_from_the_server(server):
@@ -87,7 +62,7 @@ def test_keys_and_url_credentials_never_show(server):
 
 
 def test_an_unreachable_server_is_a_clean_error():
-    gen = OpenAICompatibleGenerator(f"http://127.0.0.1:{_free_port()}/v1", "m", SECRET, timeout=2)
+    gen = OpenAICompatibleGenerator(f"http://127.0.0.1:{free_port()}/v1", "m", SECRET, timeout=2)
     with pytest.raises(GenerationError) as err:
         list(gen.stream([{"role": "user", "content": "hi"}]))
     assert SECRET not in str(err.value)
