@@ -5,6 +5,8 @@ Everything personal comes from ``portfolio.toml``; every metric comes from a mod
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from src.core import demos
@@ -48,6 +50,19 @@ def _demo_card(demo: demos.Demo) -> None:
         st.page_link(f"pages/{demo.slug}.py", label="Open the demo", icon=":material/arrow_forward:")
 
 
+def _provenance_card() -> None:
+    """The sixth tile: how every figure above can be checked and reproduced."""
+    trained = [d for d in demos.DEMOS if load_card(d.slug) is not None]
+    with st.container(border=True, height="stretch"):
+        st.markdown("#### :material/verified: Check every number")
+        st.markdown("Each model ships with a card its training run wrote, never a number typed into a page.")
+        st.caption("Metrics with their protocol, data sha256, config, duration, library versions, git commit "
+                   "and the command that reproduces it.")
+        st.metric("model cards", f"{len(trained)} of {sum(1 for d in demos.DEMOS if d.train_command)}")
+        st.code("make run    # serve this app\nmake test   # the whole test suite", language="bash")
+        st.page_link("pages/model_cards.py", label="Open the model cards", icon=":material/arrow_forward:")
+
+
 def _tour() -> None:
     st.markdown("## The 60-second tour")
     st.caption("Each link opens the chapter of a demo that shows it best.")
@@ -71,10 +86,11 @@ def render() -> None:
     st.divider()
     st.markdown("## Five end-to-end demos")
     st.caption("Each metric is read live from the model card its training run wrote.")
-    for row in (demos.DEMOS[:3], demos.DEMOS[3:]):
-        for col, demo in zip(st.columns(3), row, strict=False):
+    tiles = [*(functools.partial(_demo_card, demo) for demo in demos.DEMOS), _provenance_card]
+    for start in range(0, len(tiles), 3):
+        for col, tile in zip(st.columns(3), tiles[start:start + 3], strict=False):
             with col:
-                _demo_card(demo)
+                tile()
     st.divider()
     _tour()
     _stack(config["stack"])
