@@ -31,6 +31,7 @@ from transformers import get_linear_schedule_with_warmup
 from src.core.benchmark import time_ms
 from src.core.cards import Card, DataRef, Metric, artifact_writer, reproduce_command, write_card
 from src.core.datasets import get as get_dataset
+from src.core.hardware import cpu_has_native_bf16
 from src.sentiment import baselines, metrics
 from src.sentiment.data import DATASET, LABELS, calibration_split, load_split
 from src.sentiment.model import LoraSettings, build_lora_classifier, load_tokenizer
@@ -40,15 +41,6 @@ log = logging.getLogger("sentiment.train")
 
 #: A sentence written for the latency figures (not from SST-2).
 LATENCY_SENTENCE = "The staff were friendly, but the room was smaller than the photos suggested."
-
-
-def cpu_has_native_bf16() -> bool:
-    """bf16 autocast only pays off with AVX512-BF16 or AMX; on plain AVX2 it is ~10x slower than fp32."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 @dataclass
@@ -212,8 +204,8 @@ def _card(cfg: TrainConfig, results: dict, duration: float, sizes: dict[str, int
         sections={
             "Comparison": table,
             "Protocol": __doc__.split("Protocol: ", 1)[1].strip(),
-            "Precision": ("bf16 autocast is used only on CPUs with native bf16 (AVX512-BF16 or AMX). On this AVX2 "
-                          "machine a bf16 training step measured about 10x slower than fp32, so this run trained "
+            "Precision": ("bf16 autocast is used only on CPUs with native bf16 (AVX512-BF16 or AMX); on a plain "
+                          "AVX2 CPU a bf16 training step measured about 10x slower than fp32. This run trained "
                           f"in {'bf16 autocast' if cfg.bf16 else 'fp32'}."),
             "Limitations": ("SST-2 is movie-review phrases, lower-cased: other domains, sarcasm and mixed "
                             "sentiment are harder. English only. Two labels only: neutral text still gets one."),

@@ -36,6 +36,7 @@ from safetensors.torch import save_file
 from tqdm.auto import tqdm
 
 from src.core import cards, datasets
+from src.core.hardware import cpu_has_native_bf16
 from src.core.settings import ROOT, model_dir
 from src.vision import calibration
 from src.vision.data import CIFAR10_CLASSES, ImageSet, augment, load, stratified_split
@@ -92,7 +93,6 @@ def pick_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     """The autocast dtype, or None for float32.
 
     "auto" uses bfloat16 where the hardware has it natively (GPUs; CPUs with AVX512-BF16/AMX).
-    On a CPU without it, oneDNN emulates bf16 and a step is about 10x slower than float32.
     """
     if precision == "fp32":
         return None
@@ -100,7 +100,7 @@ def pick_dtype(precision: str, device: torch.device) -> torch.dtype | None:
         return torch.bfloat16
     if device.type == "cuda":
         return torch.bfloat16
-    if device.type == "cpu" and torch.ops.mkldnn._is_mkldnn_bf16_supported():
+    if device.type == "cpu" and cpu_has_native_bf16():
         return torch.bfloat16
     return None
 
