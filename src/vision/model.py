@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from src.core.hardware import bf16_inference
+
 #: Per-channel mean and std of CIFAR-10 train images in [0, 1]; inputs are normalised with them.
 CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2470, 0.2435, 0.2616)
@@ -135,9 +137,10 @@ def batched_logits(net: Net, images: torch.Tensor, *, tta: bool = True, batch_si
     out = []
     for start in range(0, len(images), batch_size):
         x = normalize(images[start : start + batch_size].to(device)).contiguous(memory_format=torch.channels_last)
-        logits = net(x).float()
-        if tta:
-            logits = (logits + net(x.flip(-1)).float()) / 2
+        with bf16_inference():
+            logits = net(x).float()
+            if tta:
+                logits = (logits + net(x.flip(-1)).float()) / 2
         out.append(logits.cpu())
     return torch.cat(out) if out else torch.empty(0, net.config.num_classes)
 
