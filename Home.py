@@ -14,7 +14,7 @@ from src.ui import landing
 st.set_page_config(page_title=portfolio()["site"]["title"], page_icon=":material/neurology:", layout="wide")
 
 home = st.Page(landing.render, title="Home", icon=":material/home:", url_path="home", default=True)
-demo_pages = [st.Page(f"pages/{d.slug}.py", title=d.title, icon=d.icon, url_path=d.url_path) for d in DEMOS]
-cards = st.Page("pages/model_cards.py", title="Model cards", icon=":material/description:", url_path="model-cards")
+demo_pages = [st.Page(f"app_pages/{d.slug}.py", title=d.title, icon=d.icon, url_path=d.url_path) for d in DEMOS]
+cards = st.Page("app_pages/model_cards.py", title="Model cards", icon=":material/description:", url_path="model-cards")
 
 st.navigation({"Portfolio": [home], "Demos": demo_pages, "Under the hood": [cards]}).run()

@@ -28,7 +28,7 @@ def require_dataset(name: str):
 
 
 def open_page(page: str | None = None, timeout: float = 120):
-    """Run the app through ``Home.py`` (so navigation exists) and switch to ``pages/<page>.py``."""
+    """Run the app through ``Home.py`` (so navigation exists) and switch to ``app_pages/<page>.py``."""
     from streamlit.testing.v1 import AppTest
 
     from src.core.settings import ROOT

@@ -22,7 +22,7 @@ def _page_rerun_ms(repeat: int = 5) -> float:
     from src.core.settings import ROOT
 
     at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120).run()
-    at.switch_page("pages/churn.py").run()
+    at.switch_page("app_pages/churn.py").run()
     slider = at.slider(key="_churn_threshold_slider")
     samples = []
     for i in range(repeat + 1):

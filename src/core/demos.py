@@ -1,7 +1,7 @@
 """The five demos: what each shows, what it needs, and where its best moment lives.
 
 Home, the model-cards page and the RAG corpus all read this one list, so adding a demo means
-adding one entry here and one file in ``pages/``.
+adding one entry here and one file in ``app_pages/``.
 """
 
 from __future__ import annotations

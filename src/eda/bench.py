@@ -35,7 +35,7 @@ def cold_render(chapter: str) -> float:
     at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120).run()
     at.query_params["chapter"] = chapter
     start = time.perf_counter()
-    at.switch_page("pages/eda.py").run()
+    at.switch_page("app_pages/eda.py").run()
     elapsed = time.perf_counter() - start
     if at.exception:
         raise RuntimeError(at.exception[0].value)
@@ -58,7 +58,7 @@ def filter_reruns(chapter: str) -> list[float]:
 
     at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120).run()
     at.query_params["chapter"] = chapter
-    at.switch_page("pages/eda.py").run()
+    at.switch_page("app_pages/eda.py").run()
     times = []
     for contracts in FILTERS:
         widget = at.multiselect(key="eda_contract").set_value(contracts)

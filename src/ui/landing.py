@@ -47,7 +47,7 @@ def _demo_card(demo: demos.Demo) -> None:
         else:
             st.warning(status.label, icon=":material/build:")
             st.code("\n".join(status.fixes), language="bash", wrap_lines=True)
-        st.page_link(f"pages/{demo.slug}.py", label="Open the demo", icon=":material/arrow_forward:")
+        st.page_link(f"app_pages/{demo.slug}.py", label="Open the demo", icon=":material/arrow_forward:")
 
 
 def _provenance_card() -> None:
@@ -60,14 +60,14 @@ def _provenance_card() -> None:
                    "and the command that reproduces it.")
         st.metric("model cards", f"{len(trained)} of {sum(1 for d in demos.DEMOS if d.train_command)}")
         st.code("make run    # serve this app\nmake test   # the whole test suite", language="bash")
-        st.page_link("pages/model_cards.py", label="Open the model cards", icon=":material/arrow_forward:")
+        st.page_link("app_pages/model_cards.py", label="Open the model cards", icon=":material/arrow_forward:")
 
 
 def _tour() -> None:
     st.markdown("## The 60-second tour")
     st.caption("Each link opens the chapter of a demo that shows it best.")
     for i, demo in enumerate(demos.DEMOS, 1):
-        st.page_link(f"pages/{demo.slug}.py", label=f"{i}. {demo.title}: {demo.tour_hint}", icon=demo.icon,
+        st.page_link(f"app_pages/{demo.slug}.py", label=f"{i}. {demo.title}: {demo.tour_hint}", icon=demo.icon,
                      query_params={"chapter": demo.tour_chapter})
 
 

@@ -8,7 +8,7 @@ from src.churn.model import ARTIFACT, MODEL_FILE
 from tests.conftest import open_page, require_dataset
 
 pytestmark = pytest.mark.skipif(not (ARTIFACT / MODEL_FILE).is_file(), reason="run `python -m src.churn.train`")
-PAGE = "pages/churn.py"
+PAGE = "app_pages/churn.py"
 
 
 def _chapter(slug: str):

@@ -8,7 +8,7 @@ import streamlit as st
 from src.eda.synthetic import telco_like
 from tests.conftest import open_page, require_dataset
 
-PAGE = "pages/eda.py"
+PAGE = "app_pages/eda.py"
 
 
 @pytest.fixture(autouse=True)

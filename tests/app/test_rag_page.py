@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import open_page
 
-PAGE = "pages/rag.py"
+PAGE = "app_pages/rag.py"
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from src.core.settings import model_dir
 from tests.conftest import open_page
 
-PAGE = "pages/sentiment.py"
+PAGE = "app_pages/sentiment.py"
 trained = pytest.mark.skipif(not (model_dir("sentiment") / "config.json").is_file(), reason="no sentiment artifact")
 
 

@@ -7,7 +7,7 @@ import pytest
 from src.core.demos import DEMOS
 from tests.conftest import open_page
 
-PAGES = [f"pages/{d.slug}.py" for d in DEMOS] + ["pages/model_cards.py"]
+PAGES = [f"app_pages/{d.slug}.py" for d in DEMOS] + ["app_pages/model_cards.py"]
 
 
 def test_home_renders_one_card_per_demo():

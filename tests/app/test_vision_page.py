@@ -7,7 +7,7 @@ import pytest
 from src.core.settings import model_dir
 from tests.conftest import open_page
 
-PAGE = "pages/vision.py"
+PAGE = "app_pages/vision.py"
 needs_model = pytest.mark.skipif(not (model_dir("vision") / "model.safetensors").is_file(),
                                  reason="no committed vision model; run `python -m src.vision.train`")
 

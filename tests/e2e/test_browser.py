@@ -19,8 +19,9 @@ from tests.servers import free_port, serving
 
 pytestmark = pytest.mark.e2e
 SHOTS = ARTIFACTS_DIR / "screenshots"
-PAGES = {"home": "", **{d.slug: d.url_path for d in DEMOS}, "model-cards": "model-cards"}
-TITLES = {"home": None, **{d.slug: d.title for d in DEMOS}, "model-cards": "Model cards"}
+# Deep links first, on a fresh server: the first visit must already get the app's own navigation.
+PAGES = {**{d.slug: d.url_path for d in DEMOS}, "model-cards": "model-cards", "home": ""}
+TITLES = {**{d.slug: d.title for d in DEMOS}, "model-cards": "Model cards", "home": None}
 
 
 @pytest.fixture(scope="module")
@@ -64,18 +65,30 @@ def _charts_drawn(driver) -> bool:
 
 # Anything on screen that says "not finished yet": the running-script widget, spinners and skeletons.
 BUSY = '[data-testid="stStatusWidget"], [data-testid="stSpinner"], [data-testid="stSkeleton"]'
+# The app root reports the script's run state; "notRunning" means the last run ended.
+SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def _settled(driver) -> bool:
+    """True when the script ended, an h1 exists, nothing is busy and every chart has drawn."""
+    from selenium.webdriver.common.by import By
+
+    return bool(driver.find_elements(By.CSS_SELECTOR, SCRIPT_DONE) and driver.find_elements(By.CSS_SELECTOR, "h1")
+                and not driver.find_elements(By.CSS_SELECTOR, BUSY) and _charts_drawn(driver))
 
 
 def _wait_rendered(driver, timeout: float = 120) -> None:
-    """Wait until the script finished: an h1 exists, nothing is busy, and every chart has drawn."""
-    from selenium.webdriver.common.by import By
+    """Wait until the page has been settled for two polls in a row.
 
+    One poll is not enough: a spinner only shows once its block has run for a moment, so a page can
+    look settled for a fraction of a second before it starts.
+    """
     deadline = time.time() + timeout
+    streak = 0
     while time.time() < deadline:
-        titles = driver.find_elements(By.CSS_SELECTOR, "h1")
-        busy = driver.find_elements(By.CSS_SELECTOR, BUSY)
-        if titles and not busy and _charts_drawn(driver):
-            time.sleep(1.0)  # let the last paint settle before the screenshot
+        streak = streak + 1 if _settled(driver) else 0
+        if streak == 3:
+            time.sleep(0.5)  # let the last paint land before the screenshot
             return
         time.sleep(0.5)
     raise AssertionError("page did not finish rendering")
@@ -91,6 +104,8 @@ def test_page_renders_in_chromium(server, browser, name):
     if TITLES[name]:
         assert TITLES[name] in heading
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]'), "exception box on page"
+    navigation = browser.find_element(By.CSS_SELECTOR, '[data-testid="stSidebarNav"]').text
+    assert all(d.title in navigation for d in DEMOS), f"not the app's navigation: {navigation!r}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SHOTS / f"{name}.png"))
     assert (SHOTS / f"{name}.png").stat().st_size > 10_000
