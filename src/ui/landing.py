@@ -59,7 +59,7 @@ def _provenance_card() -> None:
         st.caption("Metrics with their protocol, data sha256, config, duration, library versions, git commit "
                    "and the command that reproduces it.")
         st.metric("model cards", f"{len(trained)} of {sum(1 for d in demos.DEMOS if d.train_command)}")
-        st.code("make run    # serve this app\nmake test   # the whole test suite", language="bash")
+        st.code("make run   # serve\nmake test  # all tests", language="bash")
         st.page_link("app_pages/model_cards.py", label="Open the model cards", icon=":material/arrow_forward:")
 
 
