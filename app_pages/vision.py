@@ -7,10 +7,10 @@ from src.ui.chrome import chapters, guard, model_card_panel, page_header
 
 demo = page_header("vision", """
 An **airbench94-style convnet** (three conv groups with batch norm and GELU, a PCA-whitened first layer,
-about 1M parameters) trained from scratch on the **CIFAR-10** train images on this 2-core CPU, with flip
+about 2M parameters) trained from scratch on the **CIFAR-10** train images on this 2-core CPU, with flip
 and translate augmentation, label smoothing, Nesterov SGD with a triangular schedule and Lookahead.
 Every image is centre-cropped and shrunk to **32×32**, the size the model was trained on; predictions
-average the image and its mirror.
+average the image and its mirror, each also shifted one pixel up and down.
 
 Confidences are **temperature-scaled** (one scalar fitted on 5,000 held-out validation images), so "80%"
 means right about 80% of the time on CIFAR-like images. Under a threshold you choose, the model says

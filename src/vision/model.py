@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from src.core.hardware import bf16_inference
@@ -129,18 +130,33 @@ def normalize(images: torch.Tensor) -> torch.Tensor:
     return (images.float() / 255 - mean) / std
 
 
+def _shifted(x: torch.Tensor, pixels: int) -> torch.Tensor:
+    """``x`` moved ``pixels`` down (negative: up), the edge row filled by reflection."""
+    padded = F.pad(x, (0, 0, 1, 1), mode="reflect")
+    return padded[:, :, 1 - pixels : 33 - pixels, :].contiguous(memory_format=torch.channels_last)
+
+
+def tta_logits(net: Net, x: torch.Tensor) -> torch.Tensor:
+    """Test-time augmentation in the style of airbench, for normalised (N,3,32,32) input: the image and its
+    mirror, as is (weight 1/2) and shifted one pixel up and down (1/4 each). Six passes; on the validation
+    split it adds about half a point over the mirror alone. Vertical shifts keep it mirror-invariant."""
+
+    def mirrored(z: torch.Tensor) -> torch.Tensor:
+        return (net(z).float() + net(z.flip(-1)).float()) / 2
+
+    return 0.5 * mirrored(x) + 0.25 * mirrored(_shifted(x, 1)) + 0.25 * mirrored(_shifted(x, -1))
+
+
 @torch.no_grad()
 def batched_logits(net: Net, images: torch.Tensor, *, tta: bool = True, batch_size: int = 1000) -> torch.Tensor:
-    """Logits for (N,3,32,32) uint8 images, in eval mode; ``tta`` averages with the mirrored image."""
+    """Logits for (N,3,32,32) uint8 images, in eval mode, with :func:`tta_logits` when ``tta``."""
     net.eval()
     device = next(net.parameters()).device
     out = []
     for start in range(0, len(images), batch_size):
         x = normalize(images[start : start + batch_size].to(device)).contiguous(memory_format=torch.channels_last)
         with bf16_inference():
-            logits = net(x).float()
-            if tta:
-                logits = (logits + net(x.flip(-1)).float()) / 2
+            logits = tta_logits(net, x) if tta else net(x).float()
         out.append(logits.cpu())
     return torch.cat(out) if out else torch.empty(0, net.config.num_classes)
 

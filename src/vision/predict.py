@@ -18,7 +18,7 @@ import torch
 from safetensors.torch import load_file
 
 from src.core.settings import model_dir
-from src.vision.model import Net, NetConfig, batched_logits, normalize
+from src.vision.model import Net, NetConfig, batched_logits, normalize, tta_logits
 from src.vision.preprocess import load_for_model
 
 WEIGHTS_FILE = "model.safetensors"
@@ -99,8 +99,7 @@ class Predictor:
 
     def logits_with_grad(self, x: torch.Tensor) -> torch.Tensor:
         """Logits for normalised float input that keep the autograd graph (FGSM, Grad-CAM)."""
-        logits = self.net(x)
-        return (logits + self.net(x.flip(-1))) / 2 if self.tta else logits
+        return tta_logits(self.net, x) if self.tta else self.net(x)
 
     def predict_batch(self, images: np.ndarray | torch.Tensor) -> np.ndarray:
         """Calibrated probabilities, (N, num_classes)."""
