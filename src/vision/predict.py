@@ -19,7 +19,7 @@ from safetensors.torch import load_file
 
 from src.core.settings import model_dir
 from src.vision.model import Net, NetConfig, batched_logits, normalize, tta_logits
-from src.vision.preprocess import load_for_model
+from src.vision.preprocess import BadImageError, load_for_model
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -122,12 +122,24 @@ class Predictor:
         return normalize(as_batch(image)).contiguous(memory_format=torch.channels_last)
 
 
-def main(paths: list[str]) -> None:
-    predictor = Predictor.from_artifact()
+def main(paths: list[str]) -> int:
+    """One JSON line per file: the prediction, or the reason it could not be read. Exit code 1 if any failed."""
+    try:
+        predictor = Predictor.from_artifact()
+    except ModelMissingError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    failed = 0
     for path in paths:
-        pred = predictor.predict(path)
+        try:
+            pred = predictor.predict(path)
+        except (BadImageError, OSError) as exc:
+            failed += 1
+            print(json.dumps({"file": path, "error": str(exc)}))
+            continue
         print(json.dumps({"file": path, "top3": pred.top_k(3), "rejected": pred.rejected(), "notes": pred.notes}))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

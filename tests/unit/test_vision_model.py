@@ -117,3 +117,18 @@ def test_sweep_reports_the_first_flip(predictor, name):
         assert result.labels[result.strengths.index(result.flip_at)] != result.clean_label
     else:
         assert set(result.labels) == {result.clean_label}
+
+
+def test_predict_cli_reports_unreadable_files_and_keeps_going(predictor, monkeypatch, tmp_path, capsys):
+    from PIL import Image
+
+    from src.vision import predict as predict_cli
+
+    monkeypatch.setattr(Predictor, "from_artifact", classmethod(lambda cls: predictor))
+    good, empty = tmp_path / "good.png", tmp_path / "empty.jpg"
+    Image.fromarray(_image()).save(good)
+    empty.write_bytes(b"")
+    assert predict_cli.main([str(empty), str(good)]) == 1
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines[0] == {"file": str(empty), "error": "The file is empty."}
+    assert lines[1]["file"] == str(good) and len(lines[1]["top3"]) == 3
