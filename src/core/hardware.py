@@ -1,4 +1,4 @@
-"""What the CPU can do, for choosing a training precision."""
+"""What the CPU can do, for choosing the precision of training and inference."""
 
 from __future__ import annotations
 

@@ -136,10 +136,15 @@ def _shifted(x: torch.Tensor, pixels: int) -> torch.Tensor:
     return padded[:, :, 1 - pixels : 33 - pixels, :].contiguous(memory_format=torch.channels_last)
 
 
+#: Forward passes per image in :func:`tta_logits`.
+TTA_PASSES = 6
+
+
 def tta_logits(net: Net, x: torch.Tensor) -> torch.Tensor:
     """Test-time augmentation in the style of airbench, for normalised (N,3,32,32) input: the image and its
-    mirror, as is (weight 1/2) and shifted one pixel up and down (1/4 each). Six passes; on the validation
-    split it adds about half a point over the mirror alone. Vertical shifts keep it mirror-invariant."""
+    mirror, as is (weight 1/2) and shifted one pixel up and down (1/4 each), :data:`TTA_PASSES` passes. On
+    the validation split it adds about half a point over the mirror alone. Vertical shifts keep it
+    mirror-invariant."""
 
     def mirrored(z: torch.Tensor) -> torch.Tensor:
         return (net(z).float() + net(z.flip(-1)).float()) / 2

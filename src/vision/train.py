@@ -40,7 +40,15 @@ from src.core.hardware import cpu_has_native_bf16
 from src.core.settings import ROOT, model_dir
 from src.vision import calibration
 from src.vision.data import CIFAR10_CLASSES, ImageSet, augment, load, stratified_split
-from src.vision.model import Net, NetConfig, batched_logits, count_parameters, init_whitening, normalize
+from src.vision.model import (
+    TTA_PASSES,
+    Net,
+    NetConfig,
+    batched_logits,
+    count_parameters,
+    init_whitening,
+    normalize,
+)
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -351,7 +359,7 @@ def write_artifact(net: Net, cfg: TrainConfig, full: ImageSet, train_set: ImageS
     """Calibrate on validation, then write weights, config and card atomically to ``cfg.out``."""
     start = time.perf_counter()
     logits = batched_logits(net, val_set.images, tta=True)
-    infer_per_s = len(val_set) * 6 / (time.perf_counter() - start)  # six passes per image with TTA
+    infer_per_s = len(val_set) * TTA_PASSES / (time.perf_counter() - start)  # forward passes per second
     labels = val_set.labels
     temperature = calibration.fit_temperature(logits, labels)
     probs_before = torch.softmax(logits, 1)
@@ -379,7 +387,8 @@ def write_artifact(net: Net, cfg: TrainConfig, full: ImageSet, train_set: ImageS
     )
     metrics = [
         cards.Metric("validation accuracy", accuracy,
-                     f"top-1 with flip + 1 px vertical shift test-time augmentation (6 views) on {source_text}",
+                     f"top-1 with flip + 1 px vertical shift test-time augmentation ({TTA_PASSES} views) "
+                     f"on {source_text}",
                      fmt="pct"),
         cards.Metric("ECE after temperature scaling", ece_after_cv,
                      "15-bin expected calibration error; T fitted on one half of validation, measured on the other "

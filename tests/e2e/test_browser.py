@@ -77,8 +77,11 @@ def _settled(driver) -> bool:
                 and not driver.find_elements(By.CSS_SELECTOR, BUSY) and _charts_drawn(driver))
 
 
+SETTLED_POLLS = 3
+
+
 def _wait_rendered(driver, timeout: float = 120) -> None:
-    """Wait until the page has been settled for two polls in a row.
+    """Wait until the page has been settled for three polls in a row.
 
     One poll is not enough: a spinner only shows once its block has run for a moment, so a page can
     look settled for a fraction of a second before it starts.
@@ -87,7 +90,7 @@ def _wait_rendered(driver, timeout: float = 120) -> None:
     streak = 0
     while time.time() < deadline:
         streak = streak + 1 if _settled(driver) else 0
-        if streak == 3:
+        if streak == SETTLED_POLLS:
             time.sleep(0.5)  # let the last paint land before the screenshot
             return
         time.sleep(0.5)
