@@ -25,6 +25,7 @@ from src.churn.explain import (
 from src.churn.model import ARTIFACT, OOF_FILE
 from src.churn.predict import ModelMissingError, Predictor
 from src.core import datasets
+from src.core.safe_csv import to_csv_bytes
 
 THRESHOLD_KEY = "churn_threshold"  # survives chapter switches, unlike a widget's own key
 _SLIDER_KEY = "_churn_threshold_slider"
@@ -294,7 +295,7 @@ def batch(pred: Predictor) -> None:
                                         *[data.DESCRIPTIONS.get(f, "") for f in data.FEATURES]]})
     with st.expander("Expected schema", expanded=False, icon=":material/table:"):
         st.dataframe(schema, hide_index=True, width="stretch")
-    st.download_button("Download a template CSV", data.to_csv_bytes(data.template()), "churn_template.csv",
+    st.download_button("Download a template CSV", to_csv_bytes(data.template()), "churn_template.csv",
                        "text/csv", icon=":material/download:")
     upload = st.file_uploader(f"Upload customers (CSV, up to {data.MAX_ROWS:,} rows are scored)", type=["csv"])
     if upload is None:
@@ -309,9 +310,9 @@ def batch(pred: Predictor) -> None:
     st.success(f"Scored {len(result.scored):,} row(s); {len(result.errors):,} failed validation.",
                icon=":material/check_circle:")
     left, right = st.columns(2)
-    left.download_button("Download scored CSV", data.to_csv_bytes(result.scored), "churn_scored.csv", "text/csv",
+    left.download_button("Download scored CSV", to_csv_bytes(result.scored), "churn_scored.csv", "text/csv",
                          icon=":material/download:", disabled=result.scored.empty)
-    right.download_button("Download errors CSV", data.to_csv_bytes(result.errors), "churn_errors.csv", "text/csv",
+    right.download_button("Download errors CSV", to_csv_bytes(result.errors), "churn_errors.csv", "text/csv",
                           icon=":material/download:", disabled=result.errors.empty)
     if len(result.scored):
         st.dataframe(result.scored.head(200), hide_index=True, width="stretch")
