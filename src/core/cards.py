@@ -26,9 +26,12 @@ from typing import Any
 
 import yaml
 
+from src.core import datasets
+from src.core.contract import CARD_FILE
 from src.core.settings import ROOT, model_dir
+from src.core.tables import markdown_table
 
-CARD_FILE = "README.md"
+__all__ = ["CARD_FILE", "Card", "DataRef", "Metric", "artifact_writer", "load_card", "read_card", "write_card"]
 #: Libraries whose versions every card records (the ones that are installed).
 TRACKED_LIBRARIES = (
     "python",
@@ -74,11 +77,27 @@ class Metric:
 
 @dataclass
 class DataRef:
-    """A dataset a model was trained or evaluated on."""
+    """A dataset a model was trained or evaluated on.
+
+    ``name`` is the key of ``src.core.datasets.REGISTRY`` when the dataset is registered (build it
+    with :meth:`from_registry`); :attr:`title` looks the readable name up there.
+    """
 
     name: str
     source: str
     sha256: dict[str, str]
+
+    @classmethod
+    def from_registry(cls, name: str) -> DataRef:
+        """A reference to a registered dataset: its key, canonical source and checksums."""
+        ds = datasets.get(name)
+        return cls(name, ds.source, ds.checksums)
+
+    @property
+    def title(self) -> str:
+        """The registry's title for a registered dataset, else the name itself."""
+        ds = datasets.REGISTRY.get(self.name)
+        return ds.title if ds is not None else self.name
 
 
 @dataclass
@@ -185,16 +204,17 @@ def _front_matter(card: Card) -> dict[str, Any]:
 
 def render_markdown(card: Card) -> str:
     """The card as HF-style markdown: YAML front matter, then readable sections."""
-    rows = "\n".join(f"| {m.name} | {m.formatted()} | {m.protocol} |" for m in card.metrics)
-    data = "\n".join(f"- **{d.name}** from {d.source}: " + ", ".join(f"`{k}` sha256 `{v}`" for k, v in d.sha256.items())
-                     for d in card.data)
+    metrics = markdown_table(["metric", "value", "protocol"],
+                             [[m.name, m.formatted(), m.protocol] for m in card.metrics])
+    data = "\n".join(f"- **{d.title}** from {d.source}: "
+                     + ", ".join(f"`{k}` sha256 `{v}`" for k, v in d.sha256.items()) for d in card.data)
     config = yaml.safe_dump(card.config, sort_keys=False).strip()
     versions = ", ".join(f"{k} {v}" for k, v in card.versions.items())
     body = [
         f"# {card.title}",
         card.summary,
         "## Metrics",
-        "| metric | value | protocol |\n|---|---|---|\n" + rows,
+        metrics,
         "## Data",
         data or "(none)",
         "## Training config",
@@ -247,12 +267,15 @@ def load_card(demo: str) -> Card | None:
 
 
 @contextlib.contextmanager
-def artifact_writer(demo_or_folder: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder; on success, swap it into place as the artifact folder.
+def artifact_writer(folder: Path) -> Iterator[Path]:
+    """Yield a temporary folder; on success, swap it into place as ``folder`` (the artifact folder).
 
     If the block raises, the temporary folder is deleted and the old artifact stays untouched.
+    A demo's default folder is ``src.core.settings.model_dir(demo)``.
     """
-    target = model_dir(demo_or_folder) if isinstance(demo_or_folder, str) else Path(demo_or_folder)
+    if isinstance(folder, str) and "/" not in folder and not Path(folder).is_absolute():
+        raise TypeError(f"artifact_writer takes a folder (Path), not a demo name: use model_dir({folder!r})")
+    target = Path(folder)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.writing-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -1,7 +1,8 @@
-"""The five demos: what each shows, what it needs, and where its best moment lives.
+"""The demos: what each shows, what it needs, its chapters, and where its best moment lives.
 
-Home, the model-cards page and the RAG corpus all read this one list, so adding a demo means
-adding one entry here and one file in ``app_pages/``.
+Home, every demo page (its chapter switcher), the model-cards page, the RAG corpus and the
+chapter bench all read this one list, so adding a demo means adding one entry here (plus, for a
+model demo, its ``src.core.contract.MODELS`` entry) and one file in ``app_pages/``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from src.core import datasets
+from src.core.contract import CARD_FILE, train_command
 from src.core.settings import model_dir
 
 
@@ -28,6 +30,8 @@ class Demo:
     #: The chapter of the page that is the best 10 seconds of the demo, and what to look at.
     tour_chapter: str
     tour_hint: str
+    #: The page's chapters in reading order: (URL slug, title). Each is linkable as ``?chapter=slug``.
+    chapters: tuple[tuple[str, str], ...] = ()
 
     @property
     def url_path(self) -> str:
@@ -35,9 +39,18 @@ class Demo:
         return self.slug
 
     @property
+    def page(self) -> str:
+        """The page file, relative to the repository root."""
+        return f"app_pages/{self.slug}.py"
+
+    @property
     def has_artifact(self) -> bool:
         """True when the committed model card exists."""
-        return (model_dir(self.slug) / "README.md").is_file()
+        return (model_dir(self.slug) / CARD_FILE).is_file()
+
+    def chapter_title(self, slug: str) -> str:
+        """The title of one chapter."""
+        return dict(self.chapters)[slug]
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,8 @@ DEMOS: tuple[Demo, ...] = (
         train_command="",
         tour_chapter="findings",
         tour_hint="the ranked findings, each with its test statistic",
+        chapters=(("question", "1 · The question"), ("quality", "2 · Data quality"), ("who-leaves", "3 · Who leaves"),
+                  ("money", "4 · Money"), ("segments", "5 · Segments"), ("findings", "6 · Findings")),
     ),
     Demo(
         slug="churn",
@@ -68,9 +83,11 @@ DEMOS: tuple[Demo, ...] = (
         pitch="A cross-validated churn model you can interrogate: why this customer, and what would keep them.",
         shows="Leaderboard, profit-optimal threshold, SHAP drivers, what-if and counterfactual retention offers.",
         datasets=("telco",),
-        train_command="python -m src.churn.train",
+        train_command=train_command("churn"),
         tour_chapter="customer",
         tour_hint="one customer's SHAP waterfall and the smallest change that keeps them",
+        chapters=(("performance", "Performance"), ("drivers", "What drives churn"), ("customer", "One customer"),
+                  ("action", "Retention action"), ("batch", "Batch scoring"), ("fairness", "Fairness")),
     ),
     Demo(
         slug="vision",
@@ -79,9 +96,10 @@ DEMOS: tuple[Demo, ...] = (
         pitch="A CNN trained on a 2-core CPU, with Grad-CAM, calibrated confidence and a robustness lab.",
         shows="Top-k with temperature scaling, Grad-CAM, 'not one of the 10 classes' rejection, noise and FGSM.",
         datasets=("cifar10",),
-        train_command="python -m src.vision.train",
+        train_command=train_command("vision"),
         tour_chapter="robustness",
         tour_hint="drag the noise slider and watch the label flip",
+        chapters=(("classify", "Classify"), ("robustness", "Robustness lab"), ("report", "Model report")),
     ),
     Demo(
         slug="sentiment",
@@ -90,9 +108,11 @@ DEMOS: tuple[Demo, ...] = (
         pitch="A LoRA fine-tuned MiniLM against honest baselines, with attributions and behaviour tests.",
         shows="Three models side by side, token attributions, long-text chunking and a behaviour test suite.",
         datasets=("sst2",),
-        train_command="python -m src.sentiment.train",
+        train_command=train_command("sentiment"),
         tour_chapter="behaviour",
         tour_hint="the behaviour tests: negation, contrast and entity swaps",
+        chapters=(("analyse", "Analyse text"), ("why", "Why"), ("long", "Long text"), ("batch", "Batch"),
+                  ("behaviour", "Behaviour tests"), ("report", "Model report")),
     ),
     Demo(
         slug="rag",
@@ -104,6 +124,8 @@ DEMOS: tuple[Demo, ...] = (
         train_command="python -m src.rag.evaluate",
         tour_chapter="chat",
         tour_hint="ask 'how was the churn model validated?' and open the citations",
+        chapters=(("chat", "Chat"), ("documents", "Documents & chunks"), ("evaluation", "Evaluation"),
+                  ("feedback", "Feedback")),
     ),
 )
 

@@ -1,0 +1,167 @@
+"""The demo contract: what every model demo provides, written once.
+
+A model demo is a folder ``src/<demo>/`` that fills this contract:
+
+* **artifact**: ``models/<demo>/`` holds the weights (the files named in :data:`MODELS`) and the
+  card :data:`CARD_FILE`, written atomically by ``src.core.cards.artifact_writer``;
+* **load**: ``load(folder) -> Predictor``, a callable named ``"module:attr"`` in its
+  :class:`ModelArtifact`; it needs nothing but the folder (imported lazily, so listing the demos
+  never imports torch);
+* **missing model**: one :class:`ModelMissingError`, whose message names the command that trains it;
+* **version**: :func:`card_version`, a short hash of the card (the model version MLOps logs);
+* **training**: ``python -m src.<demo>.train``, a Typer command whose options are built from the
+  module's ``TrainConfig`` dataclass (:mod:`src.core.cli`), with ``--smoke`` and ``--out DIR``.
+
+A new demo is a new folder filling this, an entry in :data:`MODELS` and ``src.core.demos.DEMOS``,
+and one page file.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from src.core.settings import model_dir
+
+#: The model card, Hugging Face layout (YAML front matter + markdown), in every artifact folder.
+CARD_FILE = "README.md"
+#: JSON config a torch demo needs to rebuild its network (vision, sentiment).
+CONFIG_FILE = "config.json"
+#: torch weights (vision).
+WEIGHTS_FILE = "model.safetensors"
+#: A fitted scikit-learn pipeline, loaded by skops with an allow-list of types (churn).
+SKOPS_FILE = "model.skops"
+#: Out-of-fold predictions stored beside the churn model for the page's curves.
+OOF_FILE = "oof.npz"
+#: The sentiment demo's TF-IDF baseline and LoRA adapter folder.
+LINEAR_FILE = "linear.joblib"
+ADAPTER_DIR = "transformer"
+#: What :func:`card_version` returns for a folder with no card.
+NO_VERSION = "untrained"
+
+
+def train_command(demo: str) -> str:
+    """The command that writes ``models/<demo>/`` (every model demo has one ``train`` module)."""
+    return f"python -m src.{demo}.train"
+
+
+class ModelMissingError(FileNotFoundError):
+    """No trained model in the artifact folder; the message names the command that makes one."""
+
+    def __init__(self, demo: str, folder: Path | None = None, command: str | None = None, detail: str = "") -> None:
+        self.demo = demo
+        self.folder = Path(folder) if folder is not None else model_dir(demo)
+        self.command = command or train_command(demo)
+        message = f"No trained {demo} model in {self.folder}. Create it with `{self.command}`."
+        super().__init__(f"{message} {detail}".strip())
+
+
+class Predictor(Protocol):
+    """What a demo's ``load(folder)`` returns: anything with a ``predict``-style API of its own.
+
+    The contract only fixes how it is built (from the folder alone) and that it is read-only
+    after loading, so the UI may share one instance between sessions (``st.cache_resource``).
+    """
+
+
+@functools.lru_cache(maxsize=64)
+def _hash_card(path: str, mtime_ns: int, size: int) -> str:
+    # Keyed on the file's stat, so repeated calls (one per logged prediction) cost one stat().
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def card_version(folder: Path) -> str:
+    """Short sha256 of the folder's card: the model version (changes whenever training rewrites it).
+
+    Returns :data:`NO_VERSION` when the folder has no card.
+    """
+    path = Path(folder) / CARD_FILE
+    try:
+        stat = path.stat()
+    except OSError:
+        return NO_VERSION
+    return _hash_card(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@dataclass(frozen=True)
+class ModelArtifact:
+    """One model demo's side of the contract: its files, loader and training command."""
+
+    demo: str
+    #: Files (or folders) that must exist beside the card for :meth:`load` to work.
+    files: tuple[str, ...]
+    #: ``"module:attr"`` of ``load(folder) -> Predictor``; imported only when a model is loaded.
+    loader: str
+    #: What the UI says while the model loads for the first time.
+    loading: str = "Loading the model…"
+
+    @property
+    def folder(self) -> Path:
+        """The committed artifact folder ``models/<demo>/``."""
+        return model_dir(self.demo)
+
+    @property
+    def command(self) -> str:
+        """The training command that writes the folder."""
+        return train_command(self.demo)
+
+    def missing(self, folder: Path | None = None) -> list[str]:
+        """The required files (card included) that are not in the folder."""
+        where = Path(folder) if folder is not None else self.folder
+        return [name for name in (CARD_FILE, *self.files) if not (where / name).exists()]
+
+    def require(self, folder: Path | None = None) -> Path:
+        """The folder, or :class:`ModelMissingError` naming what is missing and the command."""
+        where = Path(folder) if folder is not None else self.folder
+        if missing := self.missing(where):
+            raise ModelMissingError(self.demo, where, self.command, f"(missing: {', '.join(missing)})")
+        return where
+
+    def version(self, folder: Path | None = None) -> str:
+        """:func:`card_version` of the folder."""
+        return card_version(Path(folder) if folder is not None else self.folder)
+
+    def load_function(self) -> Callable[[Path], Any]:
+        """The demo's ``load(folder)`` (imports the demo's predict module)."""
+        module, _, attr = self.loader.partition(":")
+        target: Any = importlib.import_module(module)
+        for part in attr.split("."):
+            target = getattr(target, part)
+        return target
+
+    def load(self, folder: Path | None = None) -> Any:
+        """Check the files, then build the predictor from the folder alone."""
+        return self.load_function()(self.require(folder))
+
+
+#: Every demo with a trained artifact. RAG has an evaluation card but no trained weights, so it
+#: is not here; its page reads its card through ``src.core.cards`` like every other.
+MODELS: dict[str, ModelArtifact] = {
+    a.demo: a
+    for a in (
+        ModelArtifact("churn", (SKOPS_FILE, OOF_FILE), "src.churn.predict:Predictor.from_artifact",
+                      "Loading the churn model…"),
+        ModelArtifact("vision", (WEIGHTS_FILE, CONFIG_FILE), "src.vision.predict:Predictor.from_artifact",
+                      "Loading the CNN…"),
+        ModelArtifact("sentiment", (CONFIG_FILE, LINEAR_FILE, ADAPTER_DIR),
+                      "src.sentiment.predict:Predictor.from_artifact", "Loading the three models..."),
+    )
+}
+
+
+def get(demo: str) -> ModelArtifact:
+    """A demo's artifact contract, with the list of demos when it is unknown."""
+    try:
+        return MODELS[demo]
+    except KeyError:
+        raise KeyError(f"'{demo}' has no trained artifact. Known: {', '.join(MODELS)}") from None
+
+
+def load(demo: str, folder: Path | None = None) -> Any:
+    """Load a demo's predictor from ``folder`` (default ``models/<demo>/``)."""
+    return get(demo).load(folder)

@@ -1,0 +1,51 @@
+"""The demo contract: one missing-model error, a card hash as the version, lazy loaders."""
+
+from __future__ import annotations
+
+import pytest
+
+from src.core import contract, demos
+from src.core.contract import CARD_FILE, ModelArtifact, ModelMissingError, card_version
+
+
+def test_missing_model_error_names_the_demo_folder_and_command(tmp_path):
+    exc = ModelMissingError("churn", tmp_path)
+    assert isinstance(exc, FileNotFoundError)
+    assert exc.demo == "churn" and exc.command == "python -m src.churn.train"
+    assert str(tmp_path) in str(exc) and "`python -m src.churn.train`" in str(exc)
+
+
+def test_card_version_is_a_short_hash_that_follows_the_card(tmp_path):
+    assert card_version(tmp_path) == contract.NO_VERSION
+    (tmp_path / CARD_FILE).write_text("---\na: 1\n---\n")
+    first = card_version(tmp_path)
+    assert len(first) == 12 and int(first, 16) >= 0
+    (tmp_path / CARD_FILE).write_text("---\na: 2\n---\nlonger\n")
+    assert card_version(tmp_path) != first
+
+
+def test_artifact_requires_every_file_and_says_which_are_missing(tmp_path):
+    art = ModelArtifact("toy", ("weights.bin",), "json:loads")
+    with pytest.raises(ModelMissingError, match=r"missing: README.md, weights.bin"):
+        art.require(tmp_path)
+    (tmp_path / CARD_FILE).write_text("card")
+    (tmp_path / "weights.bin").write_bytes(b"w")
+    assert art.require(tmp_path) == tmp_path
+
+
+def test_load_calls_the_named_loader_with_the_folder(tmp_path):
+    (tmp_path / CARD_FILE).write_text("card")
+    art = ModelArtifact("toy", (), "pathlib:Path.resolve")
+    assert art.load(tmp_path) == tmp_path.resolve()
+
+
+def test_every_model_demo_fills_the_contract():
+    for slug, art in contract.MODELS.items():
+        assert demos.get(slug).train_command == art.command
+        assert callable(art.load_function())  # the loader named in the registry exists
+
+
+def test_committed_artifacts_are_complete():
+    for art in contract.MODELS.values():
+        assert art.missing() == [], f"{art.demo}: {art.missing()}"
+        assert art.version() != contract.NO_VERSION
