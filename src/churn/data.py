@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from src.core import datasets
+from src.core.safe_csv import to_csv_bytes  # noqa: F401  (re-exported: churn CSVs go through it)
 
 DATASET = "telco"
 ID_COLUMN = "customerID"
@@ -81,8 +84,8 @@ DESCRIPTIONS: dict[str, str] = {
 }
 #: Uploads larger than this are cut here, and the user is told.
 MAX_ROWS = 50_000
-#: Cells that a spreadsheet would run as a formula (CSV injection, OWASP).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Reserved column :func:`read_upload` adds: what is wrong with the whole line ("" when nothing is).
+LINE_PROBLEM = "_line_problem"
 
 
 class SchemaError(ValueError):
@@ -93,7 +96,9 @@ class SchemaError(ValueError):
 class Checked:
     """An upload split into typed rows ready to score and rows that failed, each with its reason.
 
-    ``row`` is the 1-based data row number in the file (the header is row 0), so people can find it.
+    ``row`` is the row's line number in the uploaded file (the header is line 1), as an editor or a
+    spreadsheet numbers it, so people can find it; a frame not read by :func:`read_upload` is
+    numbered 1, 2, ... in order.
     """
 
     valid: pd.DataFrame
@@ -105,7 +110,13 @@ def read_upload(content: bytes, *, max_rows: int = MAX_ROWS) -> tuple[pd.DataFra
     """Read an uploaded CSV as text columns; raise :class:`SchemaError` with a clear message.
 
     Everything is read as strings so type problems become per-row errors instead of a failed parse.
+    The frame's index (named ``line``) holds each row's line number in the file, the header being
+    line 1. Blank lines and lines with the wrong number of values stay in as rows with the reason in
+    :data:`LINE_PROBLEM`, so :func:`check` lists them as errors: nothing is dropped silently.
+    The ``csv`` module reads it (not ``pd.read_csv``) because only it reports where each record starts.
     """
+    if isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1:
+        raise SchemaError(f"The row cap must be a positive whole number, not {max_rows!r}.")
     if not content.strip():
         raise SchemaError("The file is empty.")
     try:
@@ -114,21 +125,70 @@ def read_upload(content: bytes, *, max_rows: int = MAX_ROWS) -> tuple[pd.DataFra
         raise SchemaError(
             f"The file is not UTF-8 text (byte {exc.start} cannot be decoded). Save it as 'CSV UTF-8' and try again."
         ) from None
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        raise SchemaError("The file is empty.") from None
-    except pd.errors.ParserError as exc:
-        raise SchemaError(f"The file could not be read as CSV: {exc}") from None
-    notes = []
-    if frame.empty:
+        header, records, total, trailing = _read_records(reader, max_rows)
+    except csv.Error as exc:
+        raise SchemaError(f"Line {reader.line_num} could not be read as CSV ({exc}).") from None
+    if not records:
         raise SchemaError("The file has a header but no rows.")
-    if len(frame) > max_rows:
-        notes.append(
-            f"The file has {len(frame):,} rows; only the first {max_rows:,} were scored. Split it to score the rest."
-        )
-        frame = frame.iloc[:max_rows]
+    notes = [f"{trailing} empty line(s) at the end of the file were ignored."] if trailing else []
+    if total > len(records):
+        notes.append(f"The file has {total:,} rows; only the first {max_rows:,} were scored. "
+                     "Split it to score the rest.")
+    width = len(header)
+    cells, problems = [], []
+    for _line, values in records:
+        if not any(v.strip() for v in values):
+            problems.append("The line is blank.")
+        elif len(values) != width:
+            problems.append(f"The line has {len(values)} values; the header has {width}.")
+        else:
+            problems.append("")
+        cells.append((values + [""] * width)[:width])
+    frame = pd.DataFrame(cells, columns=header, index=pd.Index([line for line, _ in records], name="line"), dtype=str)
+    frame[LINE_PROBLEM] = problems
     return frame, notes
+
+
+def _read_records(reader: Any, max_rows: int) -> tuple[list[str], list[tuple[int, list[str]]], int, int]:
+    """Header names, up to ``max_rows`` ``(line, values)`` records, the record count, and empty lines at the end.
+
+    Empty lines inside the data are records (they become error rows); empty lines at the end are not.
+    """
+    header: list[str] | None = None
+    records: list[tuple[int, list[str]]] = []
+    total = pending_empty = 0
+    line = 1
+    for values in reader:
+        start, line = line, reader.line_num + 1
+        if header is None:
+            if any(v.strip() for v in values):
+                header = _header(values)
+            continue
+        if not values:  # only counted once a later line shows they are not the end of the file
+            pending_empty += 1
+            if len(records) < max_rows:
+                records.append((start, values))
+            continue
+        total += pending_empty + 1
+        pending_empty = 0
+        if len(records) < max_rows:
+            records.append((start, values))
+    if header is None:
+        raise SchemaError("The file is empty.")
+    while records and not records[-1][1]:
+        records.pop()
+    return header, records, total, pending_empty
+
+
+def _header(values: list[str]) -> list[str]:
+    """Stripped column names (blank ones named ``unnamed_<n>``); a repeated name is a :class:`SchemaError`."""
+    header = [v.strip() or f"unnamed_{i + 1}" for i, v in enumerate(values)]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise SchemaError(f"The header repeats column name(s): {', '.join(repeated)}. Each column needs its own name.")
+    return header
 
 
 def check(frame: pd.DataFrame, categories: dict[str, list[str]] | None = None) -> Checked:
@@ -142,7 +202,7 @@ def check(frame: pd.DataFrame, categories: dict[str, list[str]] | None = None) -
     if missing:
         raise SchemaError(f"Missing required column(s): {', '.join(missing)}. Download the template to see the schema.")
     notes = []
-    extra = [c for c in frame.columns if c not in (*FEATURES, ID_COLUMN, TARGET)]
+    extra = [c for c in frame.columns if c not in (*FEATURES, ID_COLUMN, TARGET, LINE_PROBLEM)]
     if extra:
         notes.append(f"Ignored {len(extra)} extra column(s): {', '.join(map(str, extra))}.")
 
@@ -175,11 +235,15 @@ def check(frame: pd.DataFrame, categories: dict[str, list[str]] | None = None) -
     flag(numbers["SeniorCitizen"].notna() & ~numbers["SeniorCitizen"].isin([0, 1]),
          lambda v: f"SeniorCitizen={v!r} must be 0 or 1", "SeniorCitizen")
 
+    if LINE_PROBLEM in frame:  # a blank or ragged line: that is its one reason, not 19 "is empty"
+        for i in frame.index[frame[LINE_PROBLEM].astype(str).ne("")]:
+            problems[i] = [frame.at[i, LINE_PROBLEM]]
     bad = problems.map(bool)
     ids = frame[ID_COLUMN].astype(str) if ID_COLUMN in frame else pd.Series("", index=frame.index)
-    row_number = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
+    from_file = frame.index.name == "line"
+    row_number = pd.Series(frame.index if from_file else np.arange(1, len(frame) + 1), index=frame.index)
     # The failing rows come back whole (as uploaded), with their row number and every reason.
-    errors = frame.loc[bad, [c for c in frame.columns if c != ID_COLUMN]].copy()
+    errors = frame.loc[bad, [c for c in frame.columns if c not in (ID_COLUMN, LINE_PROBLEM)]].copy()
     errors.insert(0, "row", row_number[bad])
     errors.insert(1, ID_COLUMN, ids[bad])
     errors.insert(2, "reason", problems[bad].map("; ".join))
@@ -187,7 +251,7 @@ def check(frame: pd.DataFrame, categories: dict[str, list[str]] | None = None) -
     valid.insert(0, "row", row_number[~bad])
     valid.insert(1, ID_COLUMN, ids[~bad])
     if bad.any():
-        notes.append(f"{int(bad.sum()):,} row(s) failed validation; they are in the errors file with the reason.")
+        notes.append(f"{int(bad.sum()):,} row(s) failed validation; each is listed with its line number and reason.")
     return Checked(valid.reset_index(drop=True), errors.reset_index(drop=True), notes)
 
 
@@ -204,22 +268,6 @@ def template(rows: int = 3) -> pd.DataFrame:
     out["MonthlyCharges"] = [round(30.0 + 25.5 * i, 2) for i in range(rows)]
     out["TotalCharges"] = [round(t * m, 2) for t, m in zip(out["tenure"], out["MonthlyCharges"], strict=True)]
     return pd.DataFrame(out)[[ID_COLUMN, *FEATURES]]
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells a spreadsheet would execute (``=HYPERLINK(...)``, ``+``, ``-``, ``@``) with a quote."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            text = out[col].astype(str)
-            risky = text.str.startswith(_FORMULA_START) & out[col].notna()
-            out[col] = out[col].where(~risky, "'" + text)
-    return out
-
-
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A CSV export that is safe to open in a spreadsheet."""
-    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8")
 
 
 def synthetic(n: int, seed: int = 0) -> pd.DataFrame:

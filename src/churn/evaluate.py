@@ -1,44 +1,79 @@
 """Metrics of the committed model on any CSV in the Telco schema (with its ``Churn`` column), as JSON.
 
-    python -m src.churn.evaluate --data path/to/Telco-Customer-Churn.csv
+    python -m src.churn.evaluate --data path/to/Telco-Customer-Churn.csv [--errors rejected.csv]
 
-Note that on the training CSV itself these are in-sample numbers; the honest estimate is the
-cross-validated one in the model card.
+``Churn`` may be Yes/No (as IBM publishes it), 1/0 or true/false, in any case. Every data row is
+either scored or counted as an error with its reason (rows in = rows scored + rows in errors);
+``--errors`` writes those rows to a CSV. Note that on the training CSV itself these are in-sample
+numbers; the honest estimate is the cross-validated one in the model card.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
 import numpy as np
+import pandas as pd
 import typer
 
 from src.churn import data, metrics
-from src.churn.predict import Predictor
+from src.churn.predict import ModelMissingError, Predictor, fail
+from src.core.safe_csv import to_csv_bytes
 
 app = typer.Typer(add_completion=False)
 
+#: Accepted spellings of the label (lower-cased, stripped) and what they mean.
+LABELS = {"yes": 1, "no": 0, "1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0}
 
-def evaluate(content: bytes, predictor: Predictor, threshold: float | None = None) -> dict[str, object]:
-    """Scores, confusion matrix and counts for a labelled CSV; rows failing validation are counted."""
-    frame, notes = data.read_upload(content, max_rows=10**7)
+
+@dataclass
+class Evaluation:
+    """The metrics, and every row that could not be used with its reason."""
+
+    metrics: dict[str, object]
+    errors: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _labels(frame: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    """0/1 labels of the rows whose ``Churn`` is readable, and the other rows as errors with their reason."""
     if data.TARGET not in frame:
         raise data.SchemaError(f"The file has no '{data.TARGET}' column, so there is nothing to evaluate against.")
-    labels = frame[data.TARGET].astype(str).str.strip()
-    frame = frame[labels.isin(["Yes", "No"])].reset_index(drop=True)
-    checked = data.check(frame, predictor.categories)
+    raw = frame[data.TARGET].astype(str).str.strip()
+    y = raw.str.lower().map(LABELS)
+    blank_line = frame.get(data.LINE_PROBLEM, pd.Series("", index=frame.index)).astype(str).ne("")
+    unlabelled = y.isna() & ~blank_line  # blank/ragged lines get their own reason from data.check
+    bad = frame.loc[unlabelled, [c for c in frame.columns if c != data.LINE_PROBLEM]].copy()
+    bad.insert(0, "row", bad.index)
+    bad.insert(1, "reason", [f"{data.TARGET}={v[:40]!r} is not Yes/No, 1/0 or true/false" for v in raw[unlabelled]])
+    return y[~unlabelled], bad.reset_index(drop=True)
+
+
+def evaluate(content: bytes, predictor: Predictor, threshold: float | None = None) -> Evaluation:
+    """Scores, confusion matrix and counts for a labelled CSV; rows that cannot be used are errors, with reasons."""
+    frame, notes = data.read_upload(content, max_rows=10**7)
+    y_all, unlabelled = _labels(frame)
+    checked = data.check(frame.loc[y_all.index], predictor.categories)
+    errors = pd.concat([unlabelled, checked.errors], ignore_index=True).sort_values("row", kind="stable")
     if checked.valid.empty:
-        raise data.SchemaError("No row passed validation; nothing to evaluate.")
-    y = (labels[labels.isin(["Yes", "No"])].reset_index(drop=True).iloc[checked.valid["row"] - 1] == "Yes")
-    y = y.to_numpy(dtype=int)
+        found = sorted(frame[data.TARGET].astype(str).str.strip().unique())[:5]
+        raise data.SchemaError(
+            f"No row can be evaluated: {len(errors):,} of {len(frame):,} failed. The first reason: "
+            f"{errors['reason'].iloc[0] if len(errors) else 'none'}. {data.TARGET} values found: {found}."
+        )
+    y = y_all.loc[checked.valid["row"]].to_numpy(dtype=int)
     p = predictor.predict_proba(checked.valid)
     t = predictor.threshold if threshold is None else threshold
     cm = metrics.confusion(y, p, t)
-    return {
+    if len(unlabelled):
+        notes.append(f"{len(unlabelled):,} row(s) have no usable {data.TARGET} label; they are counted as errors.")
+    return Evaluation({
+        "rows_in": len(frame),
         "rows_scored": len(y),
-        "rows_without_label": int((~labels.isin(["Yes", "No"])).sum()),
+        "rows_in_errors": len(errors),
+        "rows_without_label": len(unlabelled),
         "rows_failed_validation": len(checked.errors),
         "churn_rate": float(np.mean(y)),
         "threshold": t,
@@ -47,21 +82,36 @@ def evaluate(content: bytes, predictor: Predictor, threshold: float | None = Non
         "recall": cm.recall,
         "confusion": {"tp": cm.tp, "fp": cm.fp, "fn": cm.fn, "tn": cm.tn},
         "notes": notes + checked.notes,
-    }
+    }, errors.reset_index(drop=True))
 
 
 @app.command()
 def main(
     data_path: Annotated[Path, typer.Option("--data", help="Labelled CSV in the Telco schema.")],
-    threshold: Annotated[float | None, typer.Option(help="Decision threshold (default: the card's).")] = None,
+    threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0,
+                                                    help="Decision threshold (default: the card's).")] = None,
+    errors: Annotated[Path | None, typer.Option(help="Also write the rows that could not be used, with the "
+                                                      "reason, to this CSV.")] = None,
 ) -> None:
     """Print JSON metrics of the committed model on a labelled CSV."""
     try:
-        result = evaluate(data_path.read_bytes(), Predictor.from_artifact(), threshold)
-    except (data.SchemaError, OSError) as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from None
-    typer.echo(json.dumps(result, indent=2))
+        content = data_path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {data_path}: {exc.strerror or exc}")
+    try:
+        result = evaluate(content, Predictor.from_artifact(), threshold)
+    except (data.SchemaError, ModelMissingError) as exc:
+        fail(str(exc))
+    if errors is not None:
+        try:
+            errors.parent.mkdir(parents=True, exist_ok=True)
+            errors.write_bytes(to_csv_bytes(result.errors))
+        except OSError as exc:
+            fail(f"cannot write {errors}: {exc.strerror or exc}")
+        result.metrics["errors_file"] = str(errors)
+    elif len(result.errors):
+        result.metrics["notes"].append(f"Pass --errors PATH to get the {len(result.errors):,} rows with their reason.")
+    typer.echo(json.dumps(result.metrics, indent=2))
 
 
 if __name__ == "__main__":

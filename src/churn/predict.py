@@ -3,6 +3,9 @@
     python -m src.churn.predict --data customers.csv --out scored.csv
     # -> scored.csv (probability, risk band, top 3 reasons) and scored.errors.csv (failed rows + reason)
 
+Every data row of the file ends up in exactly one of the two files (rows in = scored + errors), each
+with its line number in the uploaded file; both files are neutralised against CSV injection.
+
 Everything needed comes from ``models/churn/``: the pipeline, and the card holding the threshold,
 risk bands, SHAP background and the feature ranges seen in training.
 """
@@ -13,7 +16,7 @@ import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -24,6 +27,7 @@ from src.churn import data
 from src.churn.explain import Explanation, ShapExplainer, batch_reasons, top_reasons
 from src.churn.model import ARTIFACT, MODEL_FILE
 from src.core import cards
+from src.core.safe_csv import to_csv_bytes
 
 #: Types skops may rebuild besides its defaults: the spline basis and the boosted-tree predictor.
 #: Anything else in a model file is refused rather than trusted.
@@ -33,6 +37,10 @@ TRUSTED_TYPES = frozenset({
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.utils._bunch.Bunch",
 })
+
+
+#: Scored-CSV column listing the numbers outside the training range (the score is an extrapolation).
+OUT_OF_RANGE = "outside_training_range"
 
 
 class ModelMissingError(FileNotFoundError):
@@ -96,13 +104,14 @@ class Predictor:
         """Probability, band, flag at the threshold, and top-3 reasons for every row of a typed frame."""
         p = self.predict_proba(frame)
         reasons = batch_reasons(self.explain(frame), k=3)
+        frame = frame.reset_index(drop=True)
         scores = pd.DataFrame({
             "churn_probability": p.round(4),
             "risk_band": [self.risk_band(x) for x in p],
             "flagged": p >= (self.threshold if threshold is None else threshold),
             **{f"reason_{k + 1}": [r[k] if len(r) > k else "" for r in reasons] for k in range(3)},
+            OUT_OF_RANGE: self.range_column(frame),
         })
-        frame = frame.reset_index(drop=True)
         ids = [c for c in ("row", data.ID_COLUMN) if c in frame]
         return pd.concat([frame[ids], scores, frame[data.FEATURES]], axis=1)
 
@@ -112,7 +121,11 @@ class Predictor:
         frame, notes = data.read_upload(content, max_rows=max_rows)
         checked = data.check(frame, self.categories)
         scored = self.score(checked.valid, threshold) if len(checked.valid) else checked.valid
-        return BatchResult(scored, checked.errors, notes + checked.notes)
+        notes += checked.notes
+        if len(scored) and (outside := int(scored[OUT_OF_RANGE].ne("").sum())):
+            notes.append(f"{outside:,} scored row(s) have a number outside the range seen in training; their "
+                         f"scores are extrapolations (see the '{OUT_OF_RANGE}' column).")
+        return BatchResult(scored, checked.errors, notes)
 
     # --- one customer ------------------------------------------------------------------------
 
@@ -140,6 +153,17 @@ class Predictor:
                 flags.append(f"{f}={float(row[f]):g} is outside the training range "
                              f"[{info['min']:g}, {info['max']:g}]; the prediction is an extrapolation.")
         return flags
+
+    def range_column(self, frame: pd.DataFrame) -> list[str]:
+        """Per row of a typed frame, the numbers outside the training range ("" when none), for batch output."""
+        parts: list[list[str]] = [[] for _ in range(len(frame))]
+        for f, info in self.features.items():
+            if info["kind"] != "number":
+                continue
+            values = frame[f].to_numpy(dtype=float)
+            for i in np.flatnonzero((values < info["min"]) | (values > info["max"])):
+                parts[i].append(f"{f}={values[i]:g} not in [{info['min']:g}, {info['max']:g}]")
+        return ["; ".join(p) for p in parts]
 
     def predict_one(self, features: dict[str, Any]) -> dict[str, Any]:
         """``{"probability", "risk_band", "reasons", "notes"}`` for one customer given as a (partial) dict."""
@@ -170,23 +194,37 @@ app = typer.Typer(add_completion=False)
 @app.command()
 def main(
     data_path: Annotated[Path, typer.Option("--data", help="CSV in the Telco schema (customerID optional).")],
-    out: Annotated[Path, typer.Option(help="Where to write the scored CSV.")],
+    out: Annotated[Path, typer.Option(help="Where to write the scored CSV (its folder is created if missing).")],
     errors: Annotated[Path | None, typer.Option(help="Errors CSV (default: <out>.errors.csv).")] = None,
-    max_rows: Annotated[int, typer.Option(help="Row cap; later rows are not scored (and said so).")] = data.MAX_ROWS,
+    max_rows: Annotated[int, typer.Option(min=1, help="Row cap; later rows are not scored (and said so).")
+                        ] = data.MAX_ROWS,
 ) -> None:
     """Score a CSV: each row gets probability, risk band and top-3 reasons; failed rows go to the errors file."""
     errors = errors or out.with_name(f"{out.stem}.errors.csv")
     try:
-        result = default_predictor().score_upload(data_path.read_bytes(), max_rows=max_rows)
-    except (data.SchemaError, ModelMissingError, OSError) as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from None
-    out.write_bytes(data.to_csv_bytes(result.scored))
-    errors.write_bytes(data.to_csv_bytes(result.errors))
+        content = data_path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {data_path}: {exc.strerror or exc}")
+    try:
+        result = default_predictor().score_upload(content, max_rows=max_rows)
+    except (data.SchemaError, ModelMissingError) as exc:
+        fail(str(exc))
+    try:
+        for path, frame in ((out, result.scored), (errors, result.errors)):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(to_csv_bytes(frame))
+    except OSError as exc:
+        fail(f"cannot write {exc.filename or out}: {exc.strerror or exc}")
     for note in result.notes:
         typer.echo(note, err=True)
     typer.echo(json.dumps({"scored": len(result.scored), "errors": len(result.errors), "out": str(out),
                            "errors_file": str(errors)}))
+
+
+def fail(message: str) -> NoReturn:
+    """One red line on stderr and exit code 2: what a CLI user sees instead of a traceback."""
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
 
 
 if __name__ == "__main__":
