@@ -1,0 +1,74 @@
+"""Reference samples for drift: what each model saw in training, summarised like the prediction log.
+
+- churn: the Telco training rows (7,043, so Evidently's rules pick Wasserstein / Jensen-Shannon);
+- sentiment: the SST-2 dev sentences (872: K-S / chi-square / z-test). Dev, not train, because the
+  out-of-vocabulary share against the training vocabulary is 0 by construction on the training text;
+- vision: 1,000 CIFAR-10 training images (100 per class, the last files of each class folder, which the
+  simulation never replays).
+Each raises ``DataMissingError`` when its dataset is not on this machine; the page shows the fetch command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from src.mlops import summaries
+
+#: Column types for drift (``num`` or ``cat``) per demo.
+CHURN_KINDS: dict[str, str] = {}
+SENTIMENT_KINDS = {"chars": "num", "words": "num", "oov_share": "num", "language": "cat"}
+VISION_KINDS = {"brightness": "num", "contrast": "num", "edge_energy": "num", "width": "num", "height": "num"}
+VISION_PER_CLASS = 100
+
+
+def churn_kinds() -> dict[str, str]:
+    """Numeric features are ``num``; the rest (SeniorCitizen is 0/1) are ``cat``."""
+    if not CHURN_KINDS:
+        from src.churn.data import FEATURES
+
+        CHURN_KINDS.update({f: "num" if f in summaries.CHURN_NUMERIC else "cat" for f in FEATURES})
+    return CHURN_KINDS
+
+
+def churn_reference() -> pd.DataFrame:
+    """The cleaned Telco features (the model's training rows), with ``Churn``."""
+    from src.churn import data
+
+    frame = data.load()
+    return frame[[*data.FEATURES, data.TARGET]]
+
+
+def sentiment_reference(vocabulary: Collection[str] | None = None) -> pd.DataFrame:
+    """Summaries of the SST-2 dev sentences."""
+    from src.sentiment.data import load_split
+
+    return pd.DataFrame([summaries.sentiment_inputs(s, vocabulary) for s in load_split("dev")["sentence"]])
+
+
+def cifar_files(per_class: int, *, from_end: bool) -> list[Path]:
+    """``per_class`` JPEGs of each CIFAR-10 class folder, from the start or the end of its sorted list."""
+    from src.core import datasets
+
+    root = datasets.path("cifar10")
+    root = root / "train" if (root / "train").is_dir() else root
+    files: list[Path] = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        names = sorted(folder.glob("*.jpg"))
+        files += names[-per_class:] if from_end else names[:per_class]
+    return files
+
+
+def read_image(path: Path) -> np.ndarray:
+    """One image as the 32x32x3 uint8 model input."""
+    from src.vision.preprocess import load_for_model
+
+    return load_for_model(path)[0]
+
+
+def vision_reference(per_class: int = VISION_PER_CLASS) -> pd.DataFrame:
+    """Summaries of ``per_class`` training images of each class."""
+    return pd.DataFrame([summaries.vision_inputs(read_image(p)) for p in cifar_files(per_class, from_end=True)])

@@ -1,0 +1,124 @@
+""""Simulate production": replay traffic through the real predictors, marked as simulated in the log.
+
+A fresh hosted app has an empty log, so the page offers one click that scores
+- a **clean** window: a sample of what each model was trained or validated on;
+- drifted windows: a **price rise** with a shift towards month-to-month contracts (churn), **darker,
+  noisier images** (vision), and **long, misspelt reviews** (sentiment).
+Rows are batch-scored, so their latency is the batch time per row; every row carries ``simulated=1``
+and its scenario, so the page can filter them out.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from src.mlops import summaries
+
+CLEAN = "clean"
+SCENARIOS = {
+    CLEAN: "clean sample of the training distribution",
+    "price_rise": "churn: 25% price rise, 40% of one/two-year contracts move to month-to-month",
+    "dark_noisy": "vision: images at half brightness with Gaussian noise (sd 20 of 255)",
+    "long_misspelt": "sentiment: three reviews run together, one word in six misspelt",
+}
+#: Which demo each drifted scenario applies to (clean applies to all).
+SCENARIO_DEMO = {"price_rise": "churn", "dark_noisy": "vision", "long_misspelt": "sentiment"}
+#: Seconds between simulated rows, so a window spreads over time on the traffic chart.
+SPACING_S = 3.0
+
+
+def _stamps(n: int, end: float | None = None) -> np.ndarray:
+    end = time.time() if end is None else end
+    return end - SPACING_S * np.arange(n)[::-1]
+
+
+def churn_window(reference: pd.DataFrame, scenario: str, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """``n`` training rows, shifted as the scenario says."""
+    window = reference.sample(n, replace=len(reference) < n, random_state=int(rng.integers(2**31))).copy()
+    if scenario == "price_rise":
+        window["MonthlyCharges"] = (window["MonthlyCharges"] * 1.25).round(2)
+        longer = window.index[window["Contract"] != "Month-to-month"]
+        moved = rng.choice(longer, int(0.4 * len(longer)), replace=False) if len(longer) else []
+        window.loc[moved, "Contract"] = "Month-to-month"
+        window["TotalCharges"] = (window["tenure"] * window["MonthlyCharges"]).round(2)
+    return window.reset_index(drop=True)
+
+
+def simulate_churn(predictor: Any, reference: pd.DataFrame, scenario: str, n: int, version: str,
+                   rng: np.random.Generator) -> list[dict[str, Any]]:
+    """Score a churn window with the committed model; rows for :func:`src.core.prediction_log.log_many`."""
+    from src.churn.data import FEATURES
+
+    window = churn_window(reference[FEATURES], scenario, n, rng)
+    start = time.perf_counter()
+    p = predictor.predict_proba(window)
+    per_row = (time.perf_counter() - start) * 1000 / max(len(window), 1)
+    return [{"ts": ts, "demo": "churn", "model_version": version, "latency_ms": per_row,
+             "inputs": summaries.churn_inputs(row), "output": predictor.risk_band(float(prob)),
+             "confidence": float(prob), "simulated": True, "scenario": scenario}
+            for ts, (_, row), prob in zip(_stamps(len(window)), window.iterrows(), p, strict=True)]
+
+
+def misspell(text: str, rng: np.random.Generator, share: float = 1 / 6) -> str:
+    """Swap two inner letters in about ``share`` of the words longer than three letters."""
+    words = text.split()
+    for i, word in enumerate(words):
+        if len(word) > 3 and rng.random() < share:
+            j = int(rng.integers(1, len(word) - 2))
+            words[i] = word[:j] + word[j + 1] + word[j] + word[j + 2:]
+    return " ".join(words)
+
+
+def sentiment_texts(sentences: list[str], scenario: str, n: int, rng: np.random.Generator) -> list[str]:
+    """``n`` dev sentences, or ``n`` long misspelt reviews made of three of them."""
+    pick = rng.choice(len(sentences), size=(n, 3 if scenario == "long_misspelt" else 1))
+    if scenario == "long_misspelt":
+        return [misspell(" ".join(sentences[i] for i in row), rng) for row in pick]
+    return [sentences[row[0]] for row in pick]
+
+
+def simulate_sentiment(predictor: Any, sentences: list[str], scenario: str, n: int, version: str,
+                       rng: np.random.Generator, vocabulary: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Score texts with the three committed models; the transformer's label and confidence are logged."""
+    texts = sentiment_texts(sentences, scenario, n, rng)
+    start = time.perf_counter()
+    scored = predictor.predict_many(texts)
+    per_row = (time.perf_counter() - start) * 1000 / max(len(texts), 1)
+    rows = []
+    for ts, text, (_, r) in zip(_stamps(len(texts)), texts, scored.iterrows(), strict=True):
+        if r.get("error"):
+            continue
+        rows.append({"ts": ts, "demo": "sentiment", "model_version": version, "latency_ms": per_row,
+                     "inputs": summaries.sentiment_inputs(text, vocabulary), "output": r["transformer_label"],
+                     "confidence": float(r["transformer_confidence"]), "simulated": True, "scenario": scenario})
+    return rows
+
+
+def vision_images(scenario: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` CIFAR-10 training images (never the drift reference's files), darkened and noised for ``dark_noisy``."""
+    from src.mlops.reference import VISION_PER_CLASS, cifar_files, read_image
+
+    files = cifar_files(4 * VISION_PER_CLASS, from_end=False)
+    chosen = rng.choice(len(files), size=min(n, len(files)), replace=False)
+    images = np.stack([read_image(files[i]) for i in chosen]).astype(np.float32)
+    if scenario == "dark_noisy":
+        images = images * 0.5 + rng.normal(0, 20, images.shape)
+    return np.clip(images, 0, 255).astype(np.uint8)
+
+
+def simulate_vision(predictor: Any, scenario: str, n: int, version: str,
+                    rng: np.random.Generator) -> list[dict[str, Any]]:
+    """Score images with the committed CNN (calibrated, with its test-time augmentation)."""
+    images = vision_images(scenario, n, rng)
+    start = time.perf_counter()
+    probs = predictor.predict_batch(images)
+    per_row = (time.perf_counter() - start) * 1000 / max(len(images), 1)
+    return [{"ts": ts, "demo": "vision", "model_version": version, "latency_ms": per_row,
+             "inputs": summaries.vision_inputs(img), "output": predictor.classes[int(p.argmax())],
+             "confidence": float(p.max()), "simulated": True, "scenario": scenario}
+            for ts, img, p in zip(_stamps(len(images)), images, probs, strict=True)]
