@@ -35,6 +35,8 @@ ACTIONABLE: tuple[str, ...] = (
 #: Features that describe who the customer is or their history: never changed by an offer.
 IMMUTABLE: tuple[str, ...] = ("gender", "SeniorCitizen", "Partner", "Dependents", "tenure", "TotalCharges")
 _SERVICES = ("OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV", "StreamingMovies")
+#: The retention search tries every combination of up to this many changes.
+MAX_CHANGES = 3
 #: Tree explainers cost grows with the background; 100 weighted draws of the prototypes is plenty.
 _TREE_BACKGROUND = 100
 
@@ -216,7 +218,8 @@ def _alternatives(customer: dict[str, object]) -> dict[str, list[str]]:
     return {k: v for k, v in options.items() if v}
 
 
-def retention_offers(predict_proba, customer: dict[str, object], threshold: float, max_changes: int = 3) -> Retention:
+def retention_offers(predict_proba, customer: dict[str, object], threshold: float,
+                     max_changes: int = MAX_CHANGES) -> Retention:
     """Search every combination of up to ``max_changes`` actionable changes, fewest changes first.
 
     ``predict_proba`` maps a frame of :data:`FEATURES` to churn probabilities. Charges are held fixed

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from markdown_it import MarkdownIt
 
-from src.eda.story import Alerts, Chapter, Item, Metrics, Note, Table
+from src.eda.items import Alerts, Chapter, Item, Metrics, Note, Table
 
 _MD = MarkdownIt("commonmark").enable("table")
 _SEVERITY_COLOURS = {"high": "#B91C1C", "medium": "#C2410C", "low": "#A16207", "info": "#4B5563"}

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 import streamlit as st
 
-from src.core import cards, demos
+from src.core import demos
 from src.core.cards import Card, Metric
 from src.core.datasets import DataMissingError
-from src.core.settings import MIRROR_ENV, model_dir
+from src.core.settings import MIRROR_ENV
+from src.ui.loader import load_card
+
+__all__ = ["card_details", "chapter_switcher", "chapters", "data_missing_panel", "error_panel", "guard",
+           "load_card", "metric_tiles", "model_card_panel", "page_header", "show_chapter"]
 
 log = logging.getLogger("portfolio")
 
@@ -46,16 +51,26 @@ def chapters(options: dict[str, str], *, key: str = "chapter") -> str:
     return choice
 
 
-@st.cache_data(show_spinner=False)
-def _card(slug: str, mtime: float) -> Card | None:
-    # mtime is part of the cache key so a retrained model shows up without a restart.
-    return cards.load_card(slug)
+def chapter_switcher(slug: str, *, key: str = "chapter") -> str:
+    """The chapter switcher of a demo page, from the one registry (``src.core.demos``)."""
+    return chapters(dict(demos.get(slug).chapters), key=key)
 
 
-def load_card(slug: str) -> Card | None:
-    """The demo's committed card, cached until the file changes."""
-    path = model_dir(slug) / cards.CARD_FILE
-    return _card(slug, path.stat().st_mtime if path.exists() else 0.0)
+def show_chapter(slug: str, renderers: Mapping[str, Callable[..., None]], *args: Any,
+                 data_tail: str | None = None) -> str:
+    """Switcher, then the chosen chapter's renderer called with ``args``, inside :func:`guard`.
+
+    ``renderers`` maps every chapter slug of the registry to a function; a page that forgets
+    one (or names one the registry lacks) fails at once rather than showing a blank chapter.
+    """
+    demo = demos.get(slug)
+    if set(renderers) != {s for s, _ in demo.chapters}:
+        raise ValueError(f"{slug}: renderers {sorted(renderers)} do not match the chapters {demo.chapters}")
+    choice = chapter_switcher(slug)
+    with guard(f"the {demo.chapter_title(choice).lower()} chapter",
+               data_tail=MODEL_STILL_WORKS if data_tail is None else data_tail):
+        renderers[choice](*args)
+    return choice
 
 
 def metric_tiles(metrics: Sequence[Metric], columns: int = 4) -> None:

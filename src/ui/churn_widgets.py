@@ -17,15 +17,18 @@ from src.churn import charts, data, metrics
 from src.churn.explain import (
     ACTIONABLE,
     IMMUTABLE,
+    MAX_CHANGES,
     Explanation,
     retention_offers,
     strongest_interaction,
     top_reasons,
 )
-from src.churn.model import ARTIFACT, OOF_FILE
-from src.churn.predict import ModelMissingError, Predictor
-from src.core import datasets
+from src.churn.model import ARTIFACT, CANDIDATES, OOF_FILE
+from src.churn.predict import Predictor
+from src.core import contract, datasets
+from src.core.cards import Card
 from src.core.safe_csv import to_csv_bytes
+from src.ui import loader
 
 THRESHOLD_KEY = "churn_threshold"  # survives chapter switches, unlike a widget's own key
 _SLIDER_KEY = "_churn_threshold_slider"
@@ -45,30 +48,37 @@ _SAMPLE = 1500  # customers in the SHAP summary: enough for the shape, quick to 
 # --- cached resources ------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner="Loading the churn model…")
-def _predictor(mtime: float) -> Predictor:
-    return Predictor.from_artifact(ARTIFACT)
-
-
 def predictor() -> Predictor | None:
-    """The committed model (reloaded when the file changes), or None with the command that creates it."""
-    model_file = ARTIFACT / "model.skops"
-    try:
-        return _predictor(model_file.stat().st_mtime if model_file.exists() else 0.0)
-    except ModelMissingError as exc:
-        st.info(str(exc), icon=":material/model_training:")
-        return None
+    """The committed model (reloaded when training rewrites it), or None with the command that creates it."""
+    return loader.load_model("churn")
+
+
+def how_it_works(card: Card | None) -> str:
+    """The page's method note; the CV protocol, tie tolerance and row count come from the card."""
+    cfg = card.config if card is not None else {}
+    rows = card.extra.get("rows") if card is not None else None
+    folds, tie = cfg.get("folds", "k"), cfg.get("tie_tolerance")
+    within = f" within {tie} ROC-AUC of the best" if tie is not None else " close to the best"
+    every = f"all {rows:,} customers" if rows else "every customer"
+    return f"""
+{len(CANDIDATES)} models are compared under **stratified {folds}-fold cross-validation** with a fixed seed
+(`{contract.train_command("churn")}`); the simplest one{within} is refit on {every} and committed with its card.
+Every curve here comes from the **out-of-fold** predictions stored beside the model, so each customer was scored
+by a model that never saw them. Explanations are exact **SHAP** values of the model's log-odds against a k-means
+summary of the customers. The retention search tries every combination of up to {MAX_CHANGES} changes to what the
+company controls and keeps the smallest one that works.
+"""
 
 
 @st.cache_data(show_spinner=False)
-def oof(mtime: float) -> dict[str, np.ndarray]:
-    """The committed out-of-fold predictions, labels and fairness attributes."""
+def oof(version: str) -> dict[str, np.ndarray]:
+    """The committed out-of-fold predictions, labels and fairness attributes (``version``: the cache key)."""
     with np.load(ARTIFACT / OOF_FILE) as arrays:
         return {k: arrays[k] for k in arrays.files}
 
 
 def _oof() -> dict[str, np.ndarray]:
-    return oof((ARTIFACT / OOF_FILE).stat().st_mtime)
+    return oof(loader.version("churn"))
 
 
 @st.cache_data(show_spinner="Loading the Telco data…")
@@ -92,8 +102,8 @@ def threshold(pred: Predictor) -> float:
 
 
 @st.cache_data(show_spinner=False)
-def _static_figures(mtime: float) -> list:
-    arrays = oof(mtime)
+def _static_figures(version: str) -> list:
+    arrays = oof(version)
     y, p = arrays["y"], arrays["p"]
     return [charts.roc(y, p), charts.pr(y, p), charts.gains(y, p), charts.calibration(y, p)]
 
@@ -115,7 +125,7 @@ def performance(pred: Predictor) -> None:
         "the CV Brier score). Curves below are out-of-fold predictions: every customer scored by a model that "
         "never saw them."
     )
-    figures = _static_figures((ARTIFACT / OOF_FILE).stat().st_mtime)
+    figures = _static_figures(loader.version("churn"))
     for row in (figures[:2], figures[2:]):
         for col, fig in zip(st.columns(2), row, strict=True):
             col.plotly_chart(fig, width="stretch", config=_PLOTLY)
@@ -170,7 +180,7 @@ def drivers(pred: Predictor) -> None:
     st.plotly_chart(charts.drivers(top), width="stretch", config=_PLOTLY)
     if not datasets.is_available(data.DATASET):
         raise datasets.DataMissingError(data.DATASET)
-    expl = _sample_explanation(pred, pred.card.created)
+    expl = _sample_explanation(pred, loader.version("churn"))
     order = [d["feature"] for d in top]
     st.plotly_chart(charts.beeswarm(expl, order), width="stretch", config=_PLOTLY)
     feature = st.selectbox("Dependence plot for", order, index=0)
@@ -277,7 +287,8 @@ def action(pred: Predictor) -> None:
     elif best.before < t:
         st.info(f"Already below the threshold {t:.2f}; the best extra reduction is: {best.describe()}")
     else:
-        st.warning(f"No combination of up to 3 changes gets below {t:.2f}; the best found: {best.describe()}")
+        st.warning(f"No combination of up to {MAX_CHANGES} changes gets below {t:.2f}; "
+                   f"the best found: {best.describe()}")
     table = pd.DataFrame([{"changes": o.describe(), "n": len(o.changes), "after": o.after,
                            "below threshold": o.below_threshold} for o in result.tried[:15]])
     st.dataframe(table, hide_index=True, width="stretch",
@@ -341,3 +352,8 @@ def fairness(pred: Predictor) -> None:
             st.dataframe(table.style.format({c: "{:.1%}" for c in ("churn_rate", "selection_rate", "tpr", "fpr")}),
                          hide_index=True, width="stretch")
             st.markdown(metrics.fairness_reading(table, attribute))
+
+
+#: The renderer of every chapter in ``src.core.demos`` (slug -> function of the predictor).
+CHAPTERS = {"performance": performance, "drivers": drivers, "customer": customer, "action": action,
+            "batch": batch, "fairness": fairness}

@@ -9,11 +9,11 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from src.core import cards, datasets
-from src.core.settings import model_dir
-from src.eda import data, report, story
-from src.eda.story import Alerts, Chapter, Item, Metrics, Note, Table
-from src.ui.chrome import chapters
+from src.core import datasets
+from src.eda import data, findings, report, story
+from src.eda.items import Alerts, Chapter, Item, Metrics, Note, Table
+from src.ui.chrome import chapter_switcher
+from src.ui.loader import load_card, version
 
 _SEVERITY_BADGES = {"high": ":red-badge[high]", "medium": ":orange-badge[medium]", "low": ":blue-badge[low]",
                     "info": ":gray-badge[info]"}
@@ -27,24 +27,34 @@ def _frames() -> tuple:
     return raw, data.prepare(raw)
 
 
-def _card_version() -> float:
-    path = model_dir("churn") / cards.CARD_FILE
-    return path.stat().st_mtime if path.exists() else 0.0
+def how_it_works() -> str:
+    """The page's method note; chapter names and the rules' thresholds come from the code."""
+    titles = [title.split("· ", 1)[-1].lower() for _, title in story.CHAPTERS.items()]
+    return f"""{len(titles)} chapters, each with its own link: {", ".join(titles[:-1])} and {titles[-1]}.
+**Every number in the text is computed from the data when the page runs** and written into
+sentence templates, with the current filter named; each claim shows its test (chi-square or Mann-Whitney U)
+and an effect size (Cramér's V, rank-biserial r, or a difference in rates with its 95% interval).
+
+Findings come from rules in `src/eda/findings.py` (adjusted p < {findings.ALPHA} and at least a small effect), not
+from hand-picking; data-quality alerts from checks in `src/eda/quality.py`; segments from k-means on scaled tenure,
+monthly charges and service count. The sidebar filter narrows every chapter, and the whole story downloads as
+one HTML file that opens offline."""
 
 
+# The churn card feeds the findings chapter's EDA-versus-SHAP table, so its version keys the caches.
 @st.cache_data(show_spinner="Computing the chapter…", max_entries=64)
-def _chapter(slug: str, flt: data.Filter, card_version: float) -> Chapter:
+def _chapter(slug: str, flt: data.Filter, card_version: str) -> Chapter:
     raw, full = _frames()
-    card = cards.load_card("churn") if slug == "findings" else None
+    card = load_card("churn") if slug == "findings" else None
     return story.chapter(slug, story.Scope(raw, full, flt), card)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _report(flt: data.Filter, card_version: float) -> str:
+def _report(flt: data.Filter, card_version: str) -> str:
     raw, full = _frames()
     scope = story.Scope(raw, full, flt)
     source = ", ".join(f"{k} sha256 {v[:12]}…" for k, v in datasets.get("telco").checksums.items())
-    return report.render(story.story(scope, cards.load_card("churn")), "Why customers leave", scope.who, source)
+    return report.render(story.story(scope, load_card("churn")), "Why customers leave", scope.who, source)
 
 
 def sidebar_filter(full) -> data.Filter:
@@ -61,9 +71,9 @@ def sidebar_filter(full) -> data.Filter:
 
 def download_report(flt: data.Filter) -> None:
     """The whole story as one HTML file, built only when clicked."""
-    version = _card_version()
+    card_version = version("churn")
     st.sidebar.download_button(
-        "Download the story (HTML)", data=lambda: _report(flt, version), file_name="why-customers-leave.html",
+        "Download the story (HTML)", data=lambda: _report(flt, card_version), file_name="why-customers-leave.html",
         mime="text/html", icon=":material/download:", on_click="ignore",
         help="All six chapters for the current filter, with interactive charts; opens offline.",
     )
@@ -94,12 +104,12 @@ def render_story() -> None:
     """The whole page below the header: filter, chapter switcher, the chosen chapter, the download."""
     _, full = _frames()
     flt = sidebar_filter(full)
-    slug = chapters(story.CHAPTERS)
+    slug = chapter_switcher("eda")
     kept = len(flt.apply(full))
     st.caption(f"Showing {flt.describe()}: {kept:,} of {len(full):,} customers.")
     if kept == 0:
         st.warning(story.empty_message(flt, len(full)), icon=":material/filter_alt_off:")
         return
     download_report(flt)
-    for item in _chapter(slug, flt, _card_version()).items:
+    for item in _chapter(slug, flt, version("churn")).items:
         _draw(item)

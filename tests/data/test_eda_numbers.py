@@ -7,6 +7,7 @@ import csv
 import pytest
 
 from src.eda import quality, rates, story
+from src.eda.chapters import findings as findings_chapter
 from src.eda.data import Filter, load_raw, prepare
 from tests.conftest import require_dataset
 
@@ -39,13 +40,13 @@ def _text(chapter):
 
 def test_base_rate(truth, scope):
     assert scope.base.value == pytest.approx(truth["base"], abs=1e-12)
-    assert f"a churn rate of {truth['base']:.1%}" in _text(story.question(scope))
+    assert f"a churn rate of {truth['base']:.1%}" in _text(story.chapter("question", scope))
 
 
 def test_month_to_month_rate(truth, scope):
     table = rates.churn_rates(scope.frame, "Contract").set_index("group")
     assert table.loc["Month-to-month", "rate"] == pytest.approx(truth["m2m"], abs=1e-12)
-    assert f"Month-to-month customers churn at {truth['m2m']:.1%}" in _text(story.who_leaves(scope))
+    assert f"Month-to-month customers churn at {truth['m2m']:.1%}" in _text(story.chapter("who-leaves", scope))
     m2m = Filter(("Month-to-month",))
     assert story.Scope(scope.raw, scope.full, m2m).base.value == pytest.approx(truth["m2m"], abs=1e-12)
 
@@ -54,7 +55,7 @@ def test_blank_total_charges(truth, scope):
     assert truth["blank"] == truth["blank_tenure0"]  # the file's own explanation holds
     (alert,) = [a for a in quality.alerts(scope.raw) if a.check == "missing" and a.column == "TotalCharges"]
     assert alert.count == truth["blank"] and "tenure 0" in alert.title
-    assert f"{truth['blank']:,} have a blank TotalCharges" in _text(story.data_quality(scope))
+    assert f"{truth['blank']:,} have a blank TotalCharges" in _text(story.chapter("quality", scope))
 
 
 def test_contract_and_tenure_lead_the_real_findings(scope):
@@ -69,8 +70,9 @@ def test_shap_side_by_side_follows_the_committed_churn_card(scope):
     drivers = (card.extra or {}).get("top_drivers") if card else None
     if not drivers:
         pytest.skip("the churn model's card has no top_drivers yet (python -m src.churn.train)")
-    chapter = story.meaning(scope, card)
+    chapter = story.chapter("findings", scope, card)
     (table,) = [i for i in chapter.items if isinstance(i, story.Table) and "mean |SHAP|" in i.frame]
-    expected, _ = story.shap_drivers(card)
-    assert list(table.frame["mean |SHAP|"][: len(expected)]) == pytest.approx([v for _, v in expected][:story.TOP_K])
-    assert any(isinstance(i, str) and f"of the top {story.TOP_K} agree" in i for i in chapter.items)
+    expected, _ = findings_chapter.shap_drivers(card)
+    top_k = findings_chapter.TOP_K
+    assert list(table.frame["mean |SHAP|"][: len(expected)]) == pytest.approx([v for _, v in expected][:top_k])
+    assert any(isinstance(i, str) and f"of the top {findings_chapter.TOP_K} agree" in i for i in chapter.items)

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import pytest
 
 from src.eda import report, story
+from src.eda.chapters import findings as findings_chapter
 from src.eda.data import Filter, prepare
 from src.eda.synthetic import telco_like
 
@@ -36,15 +37,15 @@ def test_numbers_in_text_follow_the_data_and_the_filter(scope_all):
     flt = Filter(("Two year",))
     scoped = story.Scope(scope_all.raw, scope_all.full, flt)
     frame = flt.apply(scope_all.full)
-    text = _text(story.question(scoped))
+    text = _text(story.chapter("question", scoped))
     assert f"{frame['Churn'].mean():.1%}" in text and f"{len(frame):,} of {len(scope_all.full):,}" in text
     assert "customers on a two year contract" in text
     # The same chapter for everyone tells a different rate.
-    assert f"{scope_all.full['Churn'].mean():.1%}" in _text(story.question(scope_all))
+    assert f"{scope_all.full['Churn'].mean():.1%}" in _text(story.chapter("question", scope_all))
 
 
 def test_planted_contract_effect_leads_the_findings_and_the_actions(scope_all):
-    chapter = story.meaning(scope_all)
+    chapter = story.chapter("findings", scope_all)
     text = _text(chapter)
     assert "1. **Contract**" in text
     assert "Offer **month-to-month** customers" in text
@@ -58,12 +59,12 @@ def test_shap_comparison_maps_one_hot_names_to_columns(scope_all):
         {"feature": "cat__Contract_Two year", "mean_abs_shap": 0.10},
         {"feature": "SeniorCitizen", "mean_abs_shap": 0.01},
     ]})
-    drivers, reason = story.shap_drivers(card)
+    drivers, reason = findings_chapter.shap_drivers(card)
     assert reason == "" and drivers[0] == ("Contract", pytest.approx(0.40))
     assert ("Senior", pytest.approx(0.01)) in drivers
-    text = _text(story.meaning(scope_all, card))
+    text = _text(story.chapter("findings", scope_all, card))
     assert "of the top 5 agree" in text
-    missing, why = story.shap_drivers(SimpleNamespace(extra={}))
+    missing, why = findings_chapter.shap_drivers(SimpleNamespace(extra={}))
     assert missing is None and "no `top_drivers`" in why
 
 
@@ -79,7 +80,7 @@ def test_tiny_filters_degrade_to_messages_not_errors():
     flt = Filter(("Two year",), ("No",), "Seniors only")
     scoped = story.Scope(raw, full, flt)
     assert 0 < len(scoped.frame) < 60
-    segments = story.segments_chapter(scoped)
+    segments = story.chapter("segments", scoped)
     assert isinstance(segments.items[0], story.Note) and "too few to cluster" in segments.items[0].text
 
 
@@ -101,3 +102,13 @@ def test_report_is_standalone_with_plotly_inlined_once(scope_all):
     assert "cdn.plot.ly" not in html.split("<body>")[0]
     assert all(f'id="{slug}"' in html for slug in story.CHAPTERS)
     assert len(html) < 8_000_000
+
+
+def test_wording_keeps_acronyms_and_chapters_follow_the_registry(scope_all):
+    from src.core import demos
+    from src.eda import words
+
+    assert words.cap(words.level_words("InternetService", "DSL")) == "DSL customers"  # not "Dsl customers"
+    assert words.cap(words.level_words("TechSupport", "No")) == "Customers without tech support"
+    assert list(story.CHAPTERS.items()) == list(demos.get("eda").chapters)
+    assert [c.slug for c in story.story(scope_all)] == list(story.CHAPTERS)

@@ -1,0 +1,61 @@
+"""One cached loader for every demo's model and card, keyed on the artifact's version.
+
+The version is :func:`src.core.contract.card_version`, a hash of the card that every training
+run rewrites, so a retrained model shows up without a restart and one key serves every cache
+that depends on the artifact (predictor, card, figures built from stored predictions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from src.core import cards, contract
+from src.core.cards import Card
+from src.core.contract import ModelMissingError
+from src.core.settings import model_dir
+
+
+def version(demo: str) -> str:
+    """The demo's artifact version (``untrained`` when it has no card); cheap: one ``stat`` when unchanged."""
+    return contract.card_version(model_dir(demo))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _model(demo: str, artifact_version: str) -> Any:
+    # The version is only a cache key: a new card means new weights, so the old entry is dropped.
+    return contract.load(demo)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _card(demo: str, artifact_version: str) -> Card | None:
+    return cards.load_card(demo)
+
+
+def load_card(demo: str) -> Card | None:
+    """The demo's committed card, or None; cached until training rewrites it."""
+    return _card(demo, version(demo))
+
+
+def model_missing_panel(exc: ModelMissingError) -> None:
+    """The one "no model yet" panel: what is missing and the command that trains it."""
+    st.info(f"**No trained {exc.demo} model yet.** Create it with:\n\n`{exc.command}`",
+            icon=":material/model_training:")
+
+
+def load_model(demo: str, *, panel: bool = True) -> Any | None:
+    """The demo's predictor, shared by every session (read-only); None when it is not trained.
+
+    With ``panel`` the missing model is explained with :func:`model_missing_panel`. The spinner
+    shows only on a first load: Streamlit delays it by half a second, which a cache hit never reaches.
+    """
+    artifact = contract.get(demo)
+    try:
+        artifact.require()
+        with st.spinner(artifact.loading):
+            return _model(demo, artifact.version())
+    except ModelMissingError as exc:
+        if panel:
+            model_missing_panel(exc)
+        return None
