@@ -127,6 +127,19 @@ DEMOS: tuple[Demo, ...] = (
         chapters=(("chat", "Chat"), ("documents", "Documents & chunks"), ("evaluation", "Evaluation"),
                   ("feedback", "Feedback")),
     ),
+    Demo(
+        slug="model_health",
+        title="Model health",
+        icon=":material/monitor_heart:",
+        pitch="What happens after deployment: tracked runs, a gated registry, live traffic, drift and alerts.",
+        shows="MLflow runs and registry, a champion/challenger gate, Evidently-style drift tests, CBPE estimates.",
+        datasets=("telco", "sst2", "cifar10"),
+        train_command="",
+        tour_chapter="drift",
+        tour_hint="press 'Simulate production', then see the price rise flagged in MonthlyCharges and Contract",
+        chapters=(("traffic", "Traffic"), ("drift", "Drift"), ("performance", "Performance"),
+                  ("runs", "Runs & registry")),
+    ),
 )
 
 

@@ -49,6 +49,13 @@ class ColumnDrift:
     lower_is_drift: bool
 
     @property
+    def strength(self) -> float:
+        """How far past its threshold the score is (> 1 means drifted), for ranking columns."""
+        if self.lower_is_drift:
+            return self.threshold / max(self.score, 1e-300)
+        return self.score / self.threshold
+
+    @property
     def rule(self) -> str:
         """The verdict rule in words, e.g. ``p < 0.05`` or ``distance >= 0.1``."""
         return f"p < {self.threshold:g}" if self.lower_is_drift else f"score >= {self.threshold:g}"

@@ -56,7 +56,7 @@ def drift_alert(demo: str, result: drift.DatasetDrift | None) -> str | None:
     """One sentence when any column drifted."""
     if result is None:
         return None
-    drifted = [c for c in result.columns if c.drifted]
+    drifted = sorted((c for c in result.columns if c.drifted), key=lambda c: -c.strength)
     if not drifted:
         return None
     worst = ", ".join(f"{c.column} ({c.method} {c.score:.3g}, {c.rule})" for c in drifted[:4])

@@ -41,7 +41,9 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     out = out.rename(columns={"p50": "p50 latency (ms)", "p95": "p95 latency (ms)", "confidence": "mean confidence",
                               "versions": "model versions", "last": "last prediction"})
     order = {d: i for i, d in enumerate(DEMO_ORDER)}
-    return out.sort_values("demo", key=lambda s: s.map(order).fillna(99)).round(3)
+    numeric = ["p50 latency (ms)", "p95 latency (ms)", "mean confidence"]
+    out[numeric] = out[numeric].round(3)
+    return out.sort_values("demo", key=lambda s: s.map(order).fillna(99)).reset_index(drop=True)
 
 
 def timeline(frame: pd.DataFrame, buckets: int = 30) -> pd.DataFrame:

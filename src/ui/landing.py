@@ -84,7 +84,7 @@ def render() -> None:
     config = portfolio()
     _hero(config["owner"])
     st.divider()
-    st.markdown("## Five end-to-end demos")
+    st.markdown(f"## {len(demos.DEMOS)} end-to-end demos")
     st.caption("Each metric is read live from the model card its training run wrote.")
     tiles = [*(functools.partial(_demo_card, demo) for demo in demos.DEMOS), _provenance_card]
     for start in range(0, len(tiles), 3):

@@ -1,0 +1,88 @@
+"""The Model health page's runs and registry chapter: the only part of the page that imports MLflow."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from src.core import tracking
+from src.ui.chrome import error_panel
+
+_PLOTLY = {"displayModeBar": False}
+DEMOS = ("churn", "vision", "sentiment", "rag")
+
+
+@st.cache_resource(show_spinner="Registering the committed models…")
+def _registered(uri: str) -> list[str]:
+    """Once per process and store: committed cards become registry versions (idempotent)."""
+    from src.mlops.registry import register_committed
+
+    return register_committed()
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _runs(uri: str, demo: str) -> pd.DataFrame:
+    from src.mlops.runs import runs_frame
+
+    return runs_frame(demo)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _versions(uri: str, demo: str) -> pd.DataFrame:
+    from src.mlops.registry import versions
+
+    rows = [{"version": v.version, "champion": "★ champion" if v.champion else "",
+             "registered": pd.to_datetime(v.created_ms, unit="ms", utc=True), "card": v.card_version,
+             "headline": v.metric, "value": v.value, "gate decision": v.decision, "reason": v.reason}
+            for v in versions(demo)]
+    return pd.DataFrame(rows)
+
+
+def runs_chapter() -> None:
+    """Runs per model, two runs compared, and the registry with the champion and the gate's decisions."""
+    uri = tracking.tracking_uri()
+    try:
+        _registered(uri)
+    except Exception as exc:  # a broken or unreachable store must not break the page
+        error_panel(f"The MLflow store at {uri} could not be opened.", exc)
+        return
+    from src.mlops.runs import ui_url
+
+    link = ui_url()
+    st.caption(f"Store: `{uri}`" + (f" · [open MLflow UI]({link})" if link else
+                                     " · run `mlflow ui --backend-store-uri " + uri + "` for MLflow's own UI"))
+    demo = st.segmented_control("Model", DEMOS, default="churn", key="mh_runs_demo") or "churn"
+    st.markdown("#### Registry")
+    st.dataframe(_versions(uri, demo), hide_index=True, width="stretch")
+    st.caption("Version 1 is the committed model. `make retrain` adds a version per challenger; the gate moves the "
+               "`champion` alias only when the challenger is not worse beyond the headline metric's noise.")
+    st.markdown("#### Runs")
+    runs = _runs(uri, demo)
+    if runs.empty:
+        st.info(f"No tracked runs of {demo} yet. Every `python -m src.{demo}.train` (and `--smoke`) records one.")
+        return
+    st.dataframe(runs.drop(columns=["run_id"]), hide_index=True, width="stretch")
+    compare(runs)
+
+
+def compare(runs: pd.DataFrame) -> None:
+    """Two runs side by side: the params that differ first, then the metric curves."""
+    if len(runs) < 2:
+        st.caption("Compare needs two runs.")
+        return
+    labels = [f"{r['run']} · {r['started']:%Y-%m-%d %H:%M} · {r['source']}" for _, r in runs.iterrows()]
+    left, right = st.columns(2)
+    a = left.selectbox("Run A", range(len(runs)), index=1, format_func=labels.__getitem__, key="mh_run_a")
+    b = right.selectbox("Run B", range(len(runs)), index=0, format_func=labels.__getitem__, key="mh_run_b")
+    from src.mlops import charts
+    from src.mlops.runs import final_metrics, metric_curves, params_diff
+
+    ids = {"A": runs.iloc[a]["run_id"], "B": runs.iloc[b]["run_id"]}
+    st.dataframe(params_diff(ids["A"], ids["B"]), hide_index=True, width="stretch")
+    st.dataframe(final_metrics(ids), hide_index=True, width="stretch")
+    curves = metric_curves(ids)
+    if curves.empty:
+        st.caption("Neither run logged per-epoch or per-fold metrics.")
+        return
+    metric = st.selectbox("Curve", sorted(curves["metric"].unique()), key="mh_curve")
+    st.plotly_chart(charts.metric_curves(curves, metric), width="stretch", config=_PLOTLY)

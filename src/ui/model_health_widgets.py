@@ -1,0 +1,378 @@
+"""The Model health page's parts: streamlit layout over ``src.mlops`` (which never imports streamlit).
+
+Reading the log, the reference samples and every drift or CBPE result are cached on the log file's
+state, so a rerun that changes nothing recomputes nothing. MLflow is imported only by the runs chapter.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from src.core import datasets, prediction_log
+from src.core.settings import model_dir
+from src.mlops import cbpe, charts, drift, monitor, reference, simulate, traffic
+from src.mlops.versions import demo_version
+from src.ui.chrome import data_missing_panel, error_panel, load_card
+
+log = logging.getLogger(__name__)
+_PLOTLY = {"displayModeBar": False}
+MONITORED = ("churn", "sentiment", "vision")
+#: Rows replayed per demo and scenario by "Simulate production".
+SIM_ROWS = {"churn": 500, "vision": 200, "sentiment": 120}
+ALL = "all traffic"
+
+
+@dataclass(frozen=True)
+class Options:
+    """The sidebar's choices."""
+
+    include_simulated: bool
+    window: int
+    psi: bool
+
+
+def options() -> Options:
+    """Sidebar: simulated rows in or out, the window size, and PSI on request."""
+    with st.sidebar:
+        st.markdown("**Model health**")
+        include = st.toggle("Include simulated traffic", value=True, key="mh_simulated",
+                            help="Rows from 'Simulate production' are marked; switch off to see real visitors only.")
+        window = st.slider("Window (newest predictions per model)", 50, 2000, 500, 50, key="mh_window")
+        psi = st.toggle("Use PSI for every column", value=False, key="mh_psi",
+                        help="Population stability index (threshold 0.1) instead of Evidently's default per-column "
+                             "test.")
+    return Options(include, window, psi)
+
+
+# --- the log ---------------------------------------------------------------------------------
+
+
+def log_key() -> tuple:
+    """The log's state: the file's and its WAL's size and mtime (a write changes the WAL first)."""
+    path = prediction_log.log_path()
+    parts: list[object] = [str(path)]
+    for p in (path, path.with_name(path.name + "-wal")):
+        try:
+            stat = p.stat()
+            parts += [stat.st_mtime_ns, stat.st_size]
+        except OSError:
+            parts += [0, 0]
+    return tuple(parts)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _log(key: tuple, include_simulated: bool) -> pd.DataFrame:
+    return traffic.load(include_simulated=include_simulated)
+
+
+def log_frame(opts: Options) -> pd.DataFrame:
+    """The prediction log as a frame (cached until it changes)."""
+    return _log(log_key(), opts.include_simulated)
+
+
+# --- references ------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner="Reading the churn training data…")
+def _churn_reference() -> pd.DataFrame:
+    return reference.churn_reference()
+
+
+@st.cache_data(show_spinner="Summarising the SST-2 dev sentences…")
+def _sentiment_reference(version: str) -> pd.DataFrame:
+    return reference.sentiment_reference()
+
+
+@st.cache_data(show_spinner="Measuring 1,000 CIFAR-10 training images…")
+def _vision_reference() -> pd.DataFrame:
+    return reference.vision_reference()
+
+
+def reference_of(demo: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The demo's reference sample and column kinds (raises DataMissingError without the dataset)."""
+    if demo == "churn":
+        return _churn_reference(), reference.churn_kinds()
+    if demo == "sentiment":
+        return _sentiment_reference(demo_version("sentiment")), reference.SENTIMENT_KINDS
+    return _vision_reference(), reference.VISION_KINDS
+
+
+def current_window(frame: pd.DataFrame, demo: str, opts: Options, scenario: str = ALL) -> pd.DataFrame:
+    """The newest ``opts.window`` predictions of ``demo`` (optionally of one simulated scenario)."""
+    if scenario != ALL:
+        frame = frame[frame["scenario"] == scenario]
+    return traffic.window(frame, demo, opts.window)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _drift(key: tuple, demo: str, opts: Options, scenario: str) -> drift.DatasetDrift | None:
+    ref, kinds = reference_of(demo)
+    current = current_window(log_frame(opts), demo, opts, scenario)
+    return monitor.window_drift(ref, current, kinds, "psi" if opts.psi else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _estimate(key: tuple, opts: Options, scenario: str, threshold: float) -> dict[str, cbpe.Estimate] | None:
+    return monitor.churn_estimate(current_window(log_frame(opts), "churn", opts, scenario), threshold)
+
+
+def churn_threshold() -> float:
+    """The committed churn model's decision threshold (from its card), 0.5 without one."""
+    card = load_card("churn")
+    return float(card.extra.get("threshold", 0.5)) if card is not None else 0.5
+
+
+# --- simulate production ---------------------------------------------------------------------
+
+
+def simulate_controls() -> None:
+    """One click replays a clean window and three drifted ones through the real predictors."""
+    left, right = st.columns([3, 1])
+    left.markdown("**Simulate production.** Replays a clean sample of each model's training data, then three drifted "
+                  "scenarios, through the committed models. Rows are marked *simulated*.")
+    with left.expander("The scenarios"):
+        st.markdown("\n".join(f"- **{k}**: {v}" for k, v in simulate.SCENARIOS.items()))
+    if right.button("Simulate production", type="primary", icon=":material/play_arrow:", key="mh_simulate"):
+        with st.status("Replaying traffic through the real models…", expanded=False) as status:
+            written = run_simulation(status)
+            status.update(label=f"Logged {written:,} simulated predictions.", state="complete")
+    if right.button("Clear simulated rows", key="mh_clear"):
+        gone = prediction_log.clear_simulated()
+        st.toast(f"Removed {gone:,} simulated rows.")
+
+
+def run_simulation(status: object) -> int:
+    """Score every scenario for every monitored demo; returns the rows logged. Missing parts are skipped, said so."""
+    rng = np.random.default_rng()
+    written = 0
+    for demo in MONITORED:
+        try:
+            rows = _simulate_demo(demo, rng)
+        except datasets.DataMissingError as exc:
+            st.info(f"{demo}: the {exc.name} dataset is not on this machine, so its traffic was not simulated "
+                    f"(`{exc.command}`).")
+            continue
+        except Exception as exc:  # one demo failing must not stop the others
+            error_panel(f"Simulating {demo} traffic failed.", exc)
+            continue
+        written += prediction_log.log_many(rows)
+        status.write(f"{demo}: {len(rows):,} predictions")  # type: ignore[attr-defined]
+    return written
+
+
+def _simulate_demo(demo: str, rng: np.random.Generator) -> list[dict]:
+    """Clean first, then the demo's drifted scenario, so the newest window is the drifted one."""
+    version = demo_version(demo)
+    n = SIM_ROWS[demo]
+    drifted = next(s for s, d in simulate.SCENARIO_DEMO.items() if d == demo)
+    end = pd.Timestamp.now(tz="UTC").timestamp()
+    rows: list[dict] = []
+    for offset, scenario in ((2 * n * simulate.SPACING_S, simulate.CLEAN), (0.0, drifted)):
+        if demo == "churn":
+            from src.ui.churn_widgets import predictor as churn_predictor
+
+            batch = simulate.simulate_churn(churn_predictor(), _churn_reference(), scenario, n, version, rng)
+        elif demo == "sentiment":
+            from src.sentiment.data import load_split
+            from src.ui.sentiment_widgets import predictor as sentiment_predictor
+
+            sentences = load_split("dev")["sentence"].tolist()
+            batch = simulate.simulate_sentiment(sentiment_predictor(), sentences, scenario, n, version, rng)
+        else:
+            from src.ui.vision_widgets import predictor as vision_predictor
+
+            batch = simulate.simulate_vision(vision_predictor(), scenario, n, version, rng)
+        shift = end - offset - max(r["ts"] for r in batch)
+        rows += [{**r, "ts": r["ts"] + shift} for r in batch]
+    return rows
+
+
+# --- chapters --------------------------------------------------------------------------------
+
+
+def alerts(frame: pd.DataFrame, opts: Options) -> None:
+    """What crossed a threshold in the current window, in plain words."""
+    found: list[str] = []
+    key = log_key()
+    for demo in MONITORED:
+        try:
+            message = monitor.drift_alert(demo, _drift(key, demo, opts, ALL))
+        except datasets.DataMissingError:
+            continue
+        found += [message] if message else []
+    estimate = _estimate(key, opts, ALL, churn_threshold())
+    found += [m] if (m := monitor.performance_alert(estimate, load_card("churn"))) else []
+    found += monitor.latency_alerts(traffic.summary(frame))
+    feedback = _feedback()
+    if feedback is not None:
+        found += [m] if (m := monitor.feedback_alert(feedback.up, feedback.down)) else []
+    if frame.empty:
+        st.info("No predictions logged yet. Use the demos, or press **Simulate production** below.",
+                icon=":material/hourglass_empty:")
+    elif found:
+        st.warning("**Alerts in the current window**\n\n" + "\n".join(f"- {m}" for m in found),
+                   icon=":material/warning:")
+    else:
+        st.success("No alerts: no input drift, latency within budget, estimated performance in line with the card.",
+                   icon=":material/check_circle:")
+
+
+def _feedback() -> object | None:
+    try:
+        from src.rag.feedback import FeedbackStore
+
+        return FeedbackStore().summary()
+    except Exception as exc:  # the feedback DB is optional here
+        log.warning("feedback summary unavailable: %s", exc)
+        return None
+
+
+def traffic_chapter(frame: pd.DataFrame) -> None:
+    """Predictions per demo over time, latency percentiles, confidences and the RAG chat's thumbs."""
+    if frame.empty:
+        return
+    st.dataframe(traffic.summary(frame), hide_index=True, width="stretch")
+    st.caption("Latency is the model's time per prediction; simulated rows are batch-scored, so theirs is the batch "
+               "time per row. Only input *summaries* are stored: never an uploaded image or a full text.")
+    left, right = st.columns(2)
+    left.plotly_chart(charts.traffic(traffic.timeline(frame)), width="stretch", config=_PLOTLY)
+    right.plotly_chart(charts.confidence_histograms(frame), width="stretch", config=_PLOTLY)
+    feedback = _feedback()
+    if feedback is not None and feedback.total:
+        st.metric("RAG chat: answers rated helpful", f"{feedback.up_rate:.0%}",
+                  help=f"{feedback.up} thumbs up, {feedback.down} thumbs down (all time).")
+    else:
+        st.caption("RAG chat: no answers rated yet (thumbs up/down under each answer).")
+
+
+def drift_chapter(frame: pd.DataFrame, opts: Options) -> None:
+    """Per demo: each input column's verdict with its method and threshold, and the dataset verdict."""
+    scenarios = [ALL, *sorted(s for s in frame["scenario"].unique() if s)] if not frame.empty else [ALL]
+    scenario = st.selectbox("Window", scenarios, key="mh_scenario",
+                            help="The newest predictions, or only one simulated scenario's.")
+    for demo, tab in zip(MONITORED, st.tabs([d.capitalize() for d in MONITORED]), strict=True):
+        with tab:
+            _drift_tab(frame, demo, opts, scenario)
+
+
+def _drift_tab(frame: pd.DataFrame, demo: str, opts: Options, scenario: str) -> None:
+    try:
+        result = _drift(log_key(), demo, opts, scenario)
+        ref, kinds = reference_of(demo)
+    except datasets.DataMissingError as exc:
+        data_missing_panel(exc, "Drift needs the training data as its reference.")
+        return
+    if result is None:
+        st.info(f"Fewer than {monitor.MIN_WINDOW} {demo} predictions in this window: nothing to judge yet.")
+        return
+    regime = ("≤ 1,000 reference rows: K-S (numeric), chi-square or z-test (categorical/binary), p < 0.05"
+              if result.reference_rows <= drift.SMALL_REFERENCE else
+              "> 1,000 reference rows: normed Wasserstein (numeric), Jensen-Shannon (categorical), score ≥ 0.1")
+    verdict = "**drifted**" if result.drifted else "not drifted"
+    st.markdown(f"Dataset {verdict}: {sum(c.drifted for c in result.columns)} of {len(result.columns)} columns "
+                f"drifted ({result.share:.0%}; the rule is ≥ {result.drift_share:.0%}). Current window "
+                f"{result.current_rows:,} rows vs {result.reference_rows:,} reference rows.")
+    st.caption(("PSI for every column, drift when PSI ≥ 0.1." if opts.psi else f"Evidently's default tests: {regime}.")
+               + " Tests implemented with scipy following Evidently 0.7's defaults.")
+    table = result.frame()
+    st.dataframe(table, hide_index=True, width="stretch")
+    column = st.selectbox("Compare one column", table["column"], key=f"mh_col_{demo}",
+                          index=int(np.argmax(table["drifted"].to_numpy())) if table["drifted"].any() else 0)
+    current = current_window(frame, demo, opts, scenario)
+    st.plotly_chart(charts.distribution(ref[column], current[column], kinds[column], column), width="stretch",
+                    config=_PLOTLY)
+
+
+def performance_chapter(frame: pd.DataFrame, opts: Options) -> None:
+    """Churn: CBPE estimates from the logged probabilities, and realised figures once labels arrive."""
+    threshold = churn_threshold()
+    estimate = _estimate(log_key(), opts, ALL, threshold)
+    oof = _oof_reference(threshold)
+    st.markdown(f"Estimated from the calibrated churn probabilities of the newest {opts.window:,} predictions "
+                f"(decision threshold {threshold:.2f}, from the model card), as NannyML's CBPE does. The interval is "
+                "where the realised figure should land if the probabilities are calibrated for this traffic.")
+    if estimate is None:
+        st.info(f"Fewer than {monitor.MIN_WINDOW} churn predictions logged: nothing to estimate yet.")
+    else:
+        st.dataframe(_estimate_table(estimate, None, oof), hide_index=True, width="stretch")
+        st.plotly_chart(charts.estimates(estimate, None, oof), width="stretch", config=_PLOTLY)
+    labels_panel(threshold, oof)
+
+
+def _estimate_table(estimate: dict[str, cbpe.Estimate], realised: dict | None, oof: dict | None) -> pd.DataFrame:
+    rows = []
+    for name, e in estimate.items():
+        row = {"metric": name, "estimated": round(e.value, 3), "95% interval": f"{e.low:.3f}–{e.high:.3f}"}
+        if realised is not None:
+            row |= {"realised": round(realised[name], 3), "inside interval": e.contains(realised[name])}
+        if oof is not None:
+            row["cross-validated (card's out-of-fold)"] = round(oof[name], 3)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@st.cache_data(show_spinner=False)
+def _oof_reference(threshold: float) -> dict | None:
+    """Precision/recall/ROC-AUC of the committed out-of-fold predictions: the training-time figures."""
+    arrays = _oof()
+    return None if arrays is None else cbpe.realised_metrics(arrays[1], arrays[0], threshold)
+
+
+def _oof() -> tuple[np.ndarray, np.ndarray] | None:
+    path = Path(model_dir("churn")) / "oof.npz"
+    if not path.is_file():
+        return None
+    with np.load(path) as data:
+        return data["p"], data["y"]
+
+
+def labels_panel(threshold: float, oof: dict | None) -> None:
+    """Realised performance once labels arrive: a labelled CSV upload, or a labelled hold-out window."""
+    st.markdown("#### When labels arrive")
+    upload = st.file_uploader("Labelled batch (Telco columns plus `Churn` as Yes/No)", type=["csv"],
+                              key="mh_labels", help="Up to 5,000 rows; scored by the committed model.")
+    p = y = None
+    if upload is not None:
+        p, y, notes = _score_labelled(upload.getvalue())
+        for note in notes:
+            st.caption(note)
+    elif st.button("Replay a labelled hold-out window (500 customers)", key="mh_oof"):
+        arrays = _oof()
+        if arrays is not None:
+            pick = np.random.default_rng().choice(len(arrays[0]), 500, replace=False)
+            p, y = arrays[0][pick], arrays[1][pick]
+            st.caption("500 customers from the cross-validation hold-outs: each probability came from a model that "
+                       "never saw that customer, and the label is their real outcome.")
+    if p is None or y is None or len(p) < monitor.MIN_WINDOW:
+        return
+    estimate = cbpe.estimate(p, threshold)
+    realised = cbpe.realised_metrics(y, p, threshold)
+    st.dataframe(_estimate_table(estimate, realised, oof), hide_index=True, width="stretch")
+    st.plotly_chart(charts.estimates(estimate, realised, oof), width="stretch", config=_PLOTLY)
+
+
+def _score_labelled(content: bytes) -> tuple[np.ndarray | None, np.ndarray | None, list[str]]:
+    from src.churn import data
+    from src.ui.churn_widgets import predictor as churn_predictor
+
+    predictor = churn_predictor()
+    if predictor is None:
+        return None, None, ["No churn model to score with."]
+    try:
+        frame, notes = data.read_upload(content, max_rows=5000)
+    except data.SchemaError as exc:
+        return None, None, [f"This file cannot be used: {exc}"]
+    if data.TARGET not in frame:
+        return None, None, [f"The file has no `{data.TARGET}` column, so there is nothing to compare with."]
+    labels = frame[data.TARGET].astype(str).str.strip().map({"Yes": 1, "No": 0, "1": 1, "0": 0})
+    checked = data.check(frame[labels.notna()].drop(columns=[data.TARGET]), predictor.categories)
+    kept = labels.loc[checked.valid.index]  # check() keeps each row's line number as its index
+    notes = [*notes, f"{len(checked.valid):,} rows scored, {len(checked.errors):,} rejected by the schema checks, "
+             f"{int(labels.isna().sum()):,} without a usable label."]
+    return predictor.predict_proba(checked.valid), kept.to_numpy(int), notes
