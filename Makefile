@@ -11,7 +11,7 @@ PORT ?= 8501
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run test data bench lint clean
+.PHONY: install run test data bench lint clean retrain
 
 install: $(STAMP)
 
@@ -34,6 +34,10 @@ data: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m src.bench
+
+# Retrain behind the champion/challenger gate: `make retrain`, `make retrain ARGS="churn --smoke"`
+retrain: $(STAMP)
+	$(BIN)/python -m src.pipeline retrain $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,17 +6,22 @@
 - vision: 1,000 CIFAR-10 training images (100 per class, the last files of each class folder, which the
   simulation never replays).
 Each raises ``DataMissingError`` when its dataset is not on this machine; the page shows the fetch command.
+The image and text summaries take seconds to compute, so they are kept as small CSVs under
+``data/cache/mlops/`` (gitignored; summaries only, never the images or sentences).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from src.core.settings import DATA_DIR
 from src.mlops import summaries
+
+CACHE_DIR = DATA_DIR / "cache" / "mlops"
 
 #: Column types for drift (``num`` or ``cat``) per demo.
 CHURN_KINDS: dict[str, str] = {}
@@ -42,11 +47,39 @@ def churn_reference() -> pd.DataFrame:
     return frame[[*data.FEATURES, data.TARGET]]
 
 
+def cached(name: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """``build()`` once per ``name`` (which carries the version), then read back from a CSV."""
+    path = CACHE_DIR / f"{name}.csv"
+    if path.is_file():
+        try:
+            return pd.read_csv(path, keep_default_na=False, na_values=[""])
+        except (OSError, ValueError, pd.errors.ParserError):
+            path.unlink(missing_ok=True)
+    frame = build()
+    try:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        frame.to_csv(tmp, index=False)
+        tmp.replace(path)
+    except OSError:  # a read-only disk only costs the next visit the same seconds
+        pass
+    return frame
+
+
 def sentiment_reference(vocabulary: Collection[str] | None = None) -> pd.DataFrame:
-    """Summaries of the SST-2 dev sentences."""
+    """Summaries of the SST-2 dev sentences (against the committed model's vocabulary unless one is given)."""
     from src.sentiment.data import load_split
 
-    return pd.DataFrame([summaries.sentiment_inputs(s, vocabulary) for s in load_split("dev")["sentence"]])
+    def build() -> pd.DataFrame:
+        return pd.DataFrame([summaries.sentiment_inputs(s, vocabulary) for s in load_split("dev")["sentence"]])
+
+    if vocabulary is not None:
+        return build()
+    from src.core.datasets import path as dataset_path
+    from src.mlops.versions import demo_version
+
+    dataset_path("sst2")  # raises DataMissingError before anything is cached
+    return cached(f"sentiment-dev-{demo_version('sentiment')}", build)
 
 
 def cifar_files(per_class: int, *, from_end: bool) -> list[Path]:
@@ -71,4 +104,6 @@ def read_image(path: Path) -> np.ndarray:
 
 def vision_reference(per_class: int = VISION_PER_CLASS) -> pd.DataFrame:
     """Summaries of ``per_class`` training images of each class."""
-    return pd.DataFrame([summaries.vision_inputs(read_image(p)) for p in cifar_files(per_class, from_end=True)])
+    files = cifar_files(per_class, from_end=True)
+    return cached(f"vision-cifar10-{per_class}x{len(files) // max(per_class, 1)}",
+                  lambda: pd.DataFrame([summaries.vision_inputs(read_image(p)) for p in files]))
