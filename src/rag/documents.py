@@ -1,33 +1,60 @@
-"""Turn files into plain-text documents: the default corpus and user uploads (PDF, TXT, MD, DOCX).
+"""Turn files into plain-text documents: the default corpus and user uploads (PDF, TXT, MD, DOCX, SRT, VTT).
 
-Every way a file can be bad ends in :class:`IngestError` with a sentence a visitor can read:
-encrypted or image-only PDFs, zip bombs posing as DOCX, empty or binary files. Nothing here
-raises anything else for bad bytes, so a failed upload never takes the session's other documents
-with it.
+Every way a file can be bad ends in :class:`IngestError` with a sentence a visitor can read, and
+a short ``reason`` code (see :data:`REASONS`): encrypted or image-only PDFs, zip bombs posing as
+DOCX, empty, binary or misnamed files. Nothing here raises anything else for bad bytes, so a
+failed upload never takes the session's other documents with it. Every read runs against a
+deadline (:data:`MAX_INGEST_SECONDS`); text cut short by a cap or the deadline is kept with a note
+that says so, never silently.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import zipfile
+import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 #: Largest upload we read at all.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: Pages read from one PDF; the rest are skipped, and the document says so.
 MAX_PDF_PAGES = 200
-#: A DOCX (a zip) may not expand beyond this, nor by more than ``MAX_ZIP_RATIO`` times its size.
+#: Kept for callers that quote it: the most a DOCX's parts may inflate to (see ``docx_reader.MAX_UNZIPPED``).
 MAX_DOCX_UNZIPPED = 50 * 1024 * 1024
 MAX_ZIP_RATIO = 100
 #: Characters kept from one document (about 100 pages of prose).
 MAX_DOC_CHARS = 400_000
-SUPPORTED = (".pdf", ".txt", ".md", ".markdown", ".docx")
+#: Wall-clock budget of reading one file; what was read by then is kept, with a note.
+MAX_INGEST_SECONDS = 10.0
+#: Wall-clock budget of one batch of uploads; files left when it runs out are reported, not read.
+MAX_BATCH_SECONDS = 30.0
+SUPPORTED = (".pdf", ".txt", ".md", ".markdown", ".docx", ".srt", ".vtt")
+#: The ``reason`` codes an :class:`IngestError` carries, for a page that groups refusals.
+REASONS = ("unsupported", "empty", "too_big", "binary", "wrong_type", "encrypted", "no_text", "not_pdf",
+           "not_docx", "damaged", "zip_bomb", "unsafe_xml", "too_slow", "unreadable")
 
 
 class IngestError(ValueError):
-    """A file we could not read, with the reason in plain words."""
+    """A file we could not read, with the reason in plain words (``str(exc)``) and as a code (``exc.reason``)."""
+
+    def __init__(self, message: str, reason: str = "unreadable") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class Deadline:
+    """A wall-clock budget started at creation; readers check it between pages or chunks."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._end = time.monotonic() + seconds
+
+    def expired(self) -> bool:
+        return time.monotonic() > self._end
 
 
 @dataclass
@@ -37,9 +64,11 @@ class Document:
     source: str  # a stable name: a repo-relative path, or the uploaded file name
     title: str
     text: str
-    kind: str = "md"  # md | txt | pdf | docx | profile
+    kind: str = "md"  # md | txt | pdf | docx | transcript | profile | card
     #: What the visitor should know about the ingest (pages capped, text truncated...).
     notes: list[str] = field(default_factory=list)
+    #: Transcripts only: (character offset in ``text``, "hh:mm:ss") where each caption line starts.
+    timeline: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def sha256(self) -> str:
@@ -61,7 +90,7 @@ def _looks_binary(data: bytes) -> bool:
 
 def _decode_text(data: bytes, name: str) -> str:
     if _looks_binary(data):
-        raise IngestError(f"{name} looks like a binary file, not text, so it was not added.")
+        raise IngestError(f"{name} looks like a binary file, not text, so it was not added.", reason="binary")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -70,10 +99,22 @@ def _decode_text(data: bytes, name: str) -> str:
     return data.decode("latin-1")  # never fails; cp1252 covers almost every real case first
 
 
+#: File signatures that tell a misnamed file (a PDF called .docx, a Word file called .pdf).
+_MAGIC = ((b"%PDF-", ".pdf", "a PDF"), (b"PK\x03\x04", ".docx", "a zip archive (a Word file?)"))
+
+
+def _check_type(name: str, suffix: str, data: bytes) -> None:
+    """Refuse a file whose bytes are plainly another supported type than its extension says."""
+    for magic, real, what in _MAGIC:
+        if data.startswith(magic) and suffix != real:
+            raise IngestError(f"{name} is named {suffix} but holds {what}; rename it to {real} and upload it again.",
+                              reason="wrong_type")
+
+
 # --- PDF -------------------------------------------------------------------------------------
 
 
-def _read_pdf(data: bytes, name: str) -> tuple[str, list[str]]:
+def _open_pdf(data: bytes, name: str):  # -> pypdf.PdfReader (imported lazily: pypdf is slow to import)
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -86,74 +127,45 @@ def _read_pdf(data: bytes, name: str) -> tuple[str, list[str]]:
             except Exception:  # pypdf raises several types here (missing crypto backend, bad key)
                 unlocked = 0
             if not unlocked:
-                raise IngestError(f"{name} is password-protected. Remove the password and upload it again.")
-        total = len(reader.pages)
+                raise IngestError(f"{name} is password-protected. Remove the password and upload it again.",
+                                  reason="encrypted")
+        len(reader.pages)  # reading the page tree is where many broken files fail
     except IngestError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise IngestError(f"{name} is not a readable PDF ({type(exc).__name__}).") from exc
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError, AttributeError) as exc:
+        log.info("PDF %s rejected: %r", name, exc)
+        raise IngestError(f"{name} is not a readable PDF ({type(exc).__name__}).", reason="not_pdf") from exc
+    return reader
+
+
+def _read_pdf(data: bytes, name: str, deadline: Deadline) -> tuple[str, list[str]]:
+    reader = _open_pdf(data, name)
+    total = len(reader.pages)
     notes = []
     if total > MAX_PDF_PAGES:
         notes.append(f"Only the first {MAX_PDF_PAGES} of {total} pages were read.")
-    pages = []
+    pages, chars = [], 0
     for number in range(min(total, MAX_PDF_PAGES)):
+        if deadline.expired():
+            notes.append(f"Reading stopped after {deadline.seconds:.0f} s: pages {number + 1} to "
+                         f"{min(total, MAX_PDF_PAGES)} were skipped.")
+            break
+        if chars > MAX_DOC_CHARS:
+            break  # _finish cuts at the cap and says so; later pages would be cut anyway
         try:
             text = reader.pages[number].extract_text() or ""
         except Exception:  # one broken page must not lose the others
+            log.info("page %d of %s failed", number + 1, name, exc_info=True)
             notes.append(f"Page {number + 1} could not be read and was skipped.")
             continue
         if text.strip():
             pages.append(f"## Page {number + 1}\n\n{text.strip()}")
+            chars += len(pages[-1])
     if not pages:
         raise IngestError(
             f"{name} has no text layer (it is probably a scan). This demo does not run OCR, "
-            "so there is nothing to search in it."
-        )
+            "so there is nothing to search in it.", reason="no_text")
     return "\n\n".join(pages), notes
-
-
-# --- DOCX ------------------------------------------------------------------------------------
-
-
-def _check_zip(data: bytes, name: str) -> None:
-    """Refuse garbage and zip bombs by reading the zip directory only, before anything inflates."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise IngestError(f"{name} is not a valid DOCX file (it is not a zip archive).") from exc
-    with archive:
-        infos = archive.infolist()
-        unzipped = sum(info.file_size for info in infos)
-        if unzipped > MAX_DOCX_UNZIPPED or unzipped > MAX_ZIP_RATIO * max(len(data), 1):
-            raise IngestError(
-                f"{name} would expand to {unzipped / 1e6:,.0f} MB; it looks like a zip bomb and was refused."
-            )
-        if "word/document.xml" not in {info.filename for info in infos}:
-            raise IngestError(f"{name} is a zip archive but not a Word document.")
-
-
-def _read_docx(data: bytes, name: str) -> str:
-    _check_zip(data, name)
-    import docx
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx surfaces lxml, KeyError and zip errors for broken parts
-        raise IngestError(f"{name} is not a readable Word document ({type(exc).__name__}).") from exc
-    lines = []
-    for paragraph in document.paragraphs:
-        text = paragraph.text.strip()
-        if not text:
-            continue
-        style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
-        if style.startswith("heading"):
-            level = "".join(ch for ch in style if ch.isdigit()) or "1"
-            text = "#" * min(int(level) + 1, 6) + " " + text
-        lines.append(text)
-    for table in document.tables:
-        for row in table.rows:
-            lines.append(" | ".join(cell.text.strip() for cell in row.cells))
-    return "\n\n".join(lines)
 
 
 # --- entry points ----------------------------------------------------------------------------
@@ -162,30 +174,58 @@ def _read_docx(data: bytes, name: str) -> str:
 def _finish(source: str, title: str, text: str, kind: str, notes: list[str]) -> Document:
     text = text.replace("\r\n", "\n").replace("\x00", "")
     if not text.strip():
-        raise IngestError(f"{source} contains no text.")
+        raise IngestError(f"{source} contains no text.", reason="empty")
     if len(text) > MAX_DOC_CHARS:
         notes.append(f"Only the first {MAX_DOC_CHARS:,} characters were kept.")
         text = text[:MAX_DOC_CHARS]
     return Document(source=source, title=title, text=text, kind=kind, notes=notes)
 
 
-def load_bytes(name: str, data: bytes) -> Document:
-    """A document from an uploaded file's name and bytes; raises :class:`IngestError` when unusable."""
+def _read_text(name: str, data: bytes, suffix: str) -> Document:
+    """TXT, MD, SRT, VTT: decoded, and folded when it is a timestamped transcript."""
+    from src.rag.transcripts import fold_transcript
+
+    text = _decode_text(data, name).replace("\r\n", "\n")
+    # Timestamps can be half of a transcript, so twice the cap is read before folding; _finish cuts the rest.
+    cut = len(text) > 2 * MAX_DOC_CHARS
+    text = text[:2 * MAX_DOC_CHARS]
+    folded = fold_transcript(text, force=suffix in (".srt", ".vtt"))
+    kind = "transcript" if folded else "md" if suffix in (".md", ".markdown") else "txt"
+    notes = [folded.note] if folded else []
+    if folded:
+        text = folded.text
+    if cut and len(text) <= MAX_DOC_CHARS:  # otherwise _finish cuts it again and says so
+        notes.append(f"Only the first {2 * MAX_DOC_CHARS:,} characters of the file were read.")
+    doc = _finish(name, Path(name).stem, text, kind, notes)
+    doc.timeline = [(at, stamp) for at, stamp in folded.timeline if at < len(doc.text)] if folded else []
+    return doc
+
+
+def load_bytes(name: str, data: bytes, *, seconds: float | None = None) -> Document:
+    """A document from an uploaded file's name and bytes; raises :class:`IngestError` when unusable.
+
+    ``seconds`` is the reading budget (default :data:`MAX_INGEST_SECONDS`).
+    """
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED:
-        raise IngestError(f"{name}: only {', '.join(SUPPORTED)} files are supported.")
+        raise IngestError(f"{name}: only {', '.join(SUPPORTED)} files are supported.", reason="unsupported")
     if not data:
-        raise IngestError(f"{name} is empty.")
+        raise IngestError(f"{name} is empty.", reason="empty")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise IngestError(f"{name} is {len(data) / 1e6:,.0f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB.")
+        raise IngestError(f"{name} is {len(data) / 1e6:,.0f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB.",
+                          reason="too_big")
+    _check_type(name, suffix, data)
+    deadline = Deadline(MAX_INGEST_SECONDS if seconds is None else seconds)
     title = Path(name).stem
     if suffix == ".pdf":
-        text, notes = _read_pdf(data, name)
+        text, notes = _read_pdf(data, name, deadline)
         return _finish(name, title, text, "pdf", notes)
     if suffix == ".docx":
-        return _finish(name, title, _read_docx(data, name), "docx", [])
-    kind = "txt" if suffix == ".txt" else "md"
-    return _finish(name, title, _decode_text(data, name), kind, [])
+        from src.rag.docx_reader import read_docx
+
+        text, notes = read_docx(data, name, deadline, MAX_DOC_CHARS)
+        return _finish(name, title, text, "docx", notes)
+    return _read_text(name, data, suffix)
 
 
 def load_path(path: Path, source: str | None = None) -> Document:
@@ -199,17 +239,25 @@ def add_uploads(collection: dict[str, Document], files: list[tuple[str, bytes]],
                 ) -> tuple[dict[str, Document], list[tuple[str, str]]]:
     """A new collection with every readable file added as ``upload/<name>``, plus one (level, message) per file.
 
+    Exactly one message per file, in order: level ``"ok"`` (with any notes on what was cut) or ``"error"``.
     The documents already in ``collection`` are always kept: a bad file only adds an error message.
+    The batch as a whole has :data:`MAX_BATCH_SECONDS`; files left when it runs out are reported unread.
     """
     updated = dict(collection)
     messages: list[tuple[str, str]] = []
+    batch = Deadline(MAX_BATCH_SECONDS)
     for name, data in files:
+        if batch.expired():
+            messages.append(("error", f"{name} was not read: this batch of uploads already took "
+                                      f"{MAX_BATCH_SECONDS:.0f} s. Upload it again on its own."))
+            continue
         try:
             doc = load_bytes(name, data)
         except IngestError as exc:
             messages.append(("error", str(exc)))
             continue
         except Exception as exc:  # a parser bug on one file must not cost the others
+            log.warning("upload %s failed", name, exc_info=True)
             messages.append(("error", f"{name} could not be read ({type(exc).__name__})."))
             continue
         doc.source = f"upload/{name}"
