@@ -20,10 +20,14 @@ ID_COLUMN = "customerID"
 TARGET = "Churn"
 NUMERIC = ["tenure", "MonthlyCharges", "TotalCharges"]
 BINARY_NUMERIC = ["SeniorCitizen"]
+#: The six add-on services that need an internet line ("No internet service" without one).
+ADD_ONS: tuple[str, ...] = (
+    "OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV", "StreamingMovies",
+)
+#: Every service a customer can hold: phone, lines, internet and the add-ons.
+SERVICES: tuple[str, ...] = ("PhoneService", "MultipleLines", "InternetService", *ADD_ONS)
 CATEGORICAL = [
-    "gender", "Partner", "Dependents", "PhoneService", "MultipleLines", "InternetService",
-    "OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV",
-    "StreamingMovies", "Contract", "PaperlessBilling", "PaymentMethod",
+    "gender", "Partner", "Dependents", *SERVICES, "Contract", "PaperlessBilling", "PaymentMethod",
 ]
 FEATURES = ["gender", "SeniorCitizen", *CATEGORICAL[1:], *NUMERIC]
 
@@ -64,12 +68,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "PhoneService": _YES_NO,
     "MultipleLines": ("No", "No phone service", "Yes"),
     "InternetService": ("DSL", "Fiber optic", "No"),
-    "OnlineSecurity": _SERVICE,
-    "OnlineBackup": _SERVICE,
-    "DeviceProtection": _SERVICE,
-    "TechSupport": _SERVICE,
-    "StreamingTV": _SERVICE,
-    "StreamingMovies": _SERVICE,
+    **dict.fromkeys(ADD_ONS, _SERVICE),
     "Contract": ("Month-to-month", "One year", "Two year"),
     "PaperlessBilling": _YES_NO,
     "PaymentMethod": ("Bank transfer (automatic)", "Credit card (automatic)", "Electronic check", "Mailed check"),
@@ -270,28 +269,46 @@ def template(rows: int = 3) -> pd.DataFrame:
     return pd.DataFrame(out)[[ID_COLUMN, *FEATURES]]
 
 
-def synthetic(n: int, seed: int = 0) -> pd.DataFrame:
-    """Made-up customers that follow the schema (and its service rules), with a plausible ``Churn`` label.
+def synthetic(n: int = 600, seed: int = 0, *, published: bool = False,
+              contracts: tuple[str, ...] = CATEGORIES["Contract"],
+              internet: tuple[str, ...] = CATEGORIES["InternetService"]) -> pd.DataFrame:
+    """Made-up customers in the Telco schema, for tests and benchmarks that run without the real data.
 
-    For tests and benchmarks that must run without the real data; no real row is involved.
+    The one synthetic Telco generator. Values are random; only the columns, categories and service
+    rules follow the published CSV. Churn is planted on the contract and tenure and nothing else, so
+    a test knows what the EDA rules must find. ``published=True`` gives the file's layout
+    (TotalCharges as text, blank for tenure 0; Churn Yes/No), else the :func:`clean` typed frame.
     """
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({c: rng.choice(v, n) for c, v in CATEGORIES.items()})
-    no_internet = frame["InternetService"] == "No"
-    for col in ("OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV", "StreamingMovies"):
-        frame.loc[no_internet, col] = "No internet service"
-        frame.loc[~no_internet & (frame[col] == "No internet service"), col] = "No"
-    frame.loc[frame["PhoneService"] == "No", "MultipleLines"] = "No phone service"
-    frame.loc[(frame["PhoneService"] == "Yes") & (frame["MultipleLines"] == "No phone service"), "MultipleLines"] = "No"
-    frame["SeniorCitizen"] = (rng.random(n) < 0.16).astype(int)
-    frame["tenure"] = rng.integers(0, 73, n).astype(float)
-    frame["MonthlyCharges"] = rng.uniform(18.25, 118.75, n).round(2)
-    frame["TotalCharges"] = (frame["tenure"] * frame["MonthlyCharges"]).round(2)
-    logit = (
-        -1.0 + 1.2 * (frame["Contract"] == "Month-to-month") - 0.8 * (frame["Contract"] == "Two year")
-        + 0.7 * (frame["InternetService"] == "Fiber optic") + 0.5 * (frame["PaymentMethod"] == "Electronic check")
-        - 0.4 * (frame["TechSupport"] == "Yes") - 0.04 * frame["tenure"] + 0.3 * frame["SeniorCitizen"]
-    )
-    frame[TARGET] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
-    frame.insert(0, ID_COLUMN, [f"SYN-{i:06d}" for i in range(n)])
-    return frame[[ID_COLUMN, *FEATURES, TARGET]]
+    contract = rng.choice(contracts, n)
+    tenure = rng.integers(0, 73, n)
+    tenure[:3] = 0  # a few brand-new customers, whose TotalCharges is blank as in the real file
+    net = rng.choice(internet, n)
+    monthly = np.round(rng.uniform(20, 110, n), 2)
+    p = np.where(contract == "Month-to-month", 0.55, 0.08) * np.where(tenure < 12, 1.4, 0.8)
+    churn = rng.random(n) < np.clip(p, 0, 1)
+    frame = pd.DataFrame({
+        ID_COLUMN: [f"{i:04d}-SYNTH" for i in range(n)],
+        "gender": rng.choice(["Female", "Male"], n),
+        "SeniorCitizen": rng.integers(0, 2, n),
+        "Partner": rng.choice(["Yes", "No"], n),
+        "Dependents": rng.choice(["Yes", "No"], n),
+        "tenure": tenure,
+        "PhoneService": rng.choice(["Yes", "No"], n, p=[0.9, 0.1]),
+    })
+    frame["MultipleLines"] = np.where(frame["PhoneService"] == "No", "No phone service", rng.choice(["Yes", "No"], n))
+    frame["InternetService"] = net
+    for column in ADD_ONS:
+        frame[column] = np.where(net == "No", "No internet service", rng.choice(["Yes", "No"], n))
+    frame["Contract"] = contract
+    frame["PaperlessBilling"] = rng.choice(["Yes", "No"], n)
+    frame["PaymentMethod"] = rng.choice(
+        ["Electronic check", "Mailed check", "Bank transfer (automatic)", "Credit card (automatic)"], n)
+    frame["MonthlyCharges"] = monthly
+    frame["TotalCharges"] = [" " if t == 0 else f"{t * m:.2f}" for t, m in zip(tenure, monthly, strict=True)]
+    frame[TARGET] = np.where(churn, "Yes", "No")
+    if published:
+        return frame
+    typed = clean(frame)
+    typed["tenure"] = typed["tenure"].astype(float)
+    return typed[[ID_COLUMN, *FEATURES, TARGET]]

@@ -25,7 +25,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import VotingClassifier
 from sklearn.pipeline import Pipeline
 
-from src.churn.data import CATEGORIES, FEATURES
+from src.churn.data import ADD_ONS, CATEGORIES, FEATURES
 
 #: Features the company can change with an offer; a counterfactual may touch only these.
 ACTIONABLE: tuple[str, ...] = (
@@ -34,7 +34,6 @@ ACTIONABLE: tuple[str, ...] = (
 )
 #: Features that describe who the customer is or their history: never changed by an offer.
 IMMUTABLE: tuple[str, ...] = ("gender", "SeniorCitizen", "Partner", "Dependents", "tenure", "TotalCharges")
-_SERVICES = ("OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV", "StreamingMovies")
 #: The retention search tries every combination of up to this many changes.
 MAX_CHANGES = 3
 #: Tree explainers cost grows with the background; 100 weighted draws of the prototypes is plenty.
@@ -140,7 +139,7 @@ def describe(feature: str, value: object) -> str:
         return "paperless billing" if v == "Yes" else "paper billing"
     if feature == "InternetService":
         return "no internet service" if v == "No" else f"{v} internet"
-    if feature in _SERVICES:
+    if feature in ADD_ONS:
         label = {"OnlineSecurity": "online security", "OnlineBackup": "online backup",
                  "DeviceProtection": "device protection", "TechSupport": "tech support",
                  "StreamingTV": "streaming TV", "StreamingMovies": "streaming movies"}[feature]
@@ -210,7 +209,7 @@ def _alternatives(customer: dict[str, object]) -> dict[str, list[str]]:
     for feature in ACTIONABLE:
         current = str(customer[feature])
         allowed = list(CATEGORIES[feature])
-        if feature in _SERVICES:
+        if feature in ADD_ONS:
             if customer["InternetService"] == "No":
                 continue  # online add-ons need an internet line, which an offer does not create
             allowed = ["Yes"]

@@ -28,9 +28,8 @@ TENURE_BANDS: tuple[tuple[float, str], ...] = (
     (48, "25–48 months"),
     (np.inf, "49+ months"),
 )
-ADD_ONS = ("OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV", "StreamingMovies")
-#: The services a customer can hold; ServiceCount counts the ones they have.
-SERVICES = ("PhoneService", "MultipleLines", "InternetService", *ADD_ONS)
+#: The services a customer can hold (``src.churn.data`` lists the Telco column groups); ServiceCount counts them.
+SERVICES = telco.SERVICES
 
 #: Categorical columns the rule engine tests (SeniorCitizen as its readable label).
 CATEGORICAL = (SENIOR, *[c for c in telco.CATEGORICAL])

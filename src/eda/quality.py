@@ -13,7 +13,8 @@ from typing import Literal
 import pandas as pd
 
 from src.churn import data as telco
-from src.eda.data import ADD_ONS, label
+from src.churn.data import ADD_ONS
+from src.eda.data import label
 
 Severity = Literal["high", "medium", "low", "info"]
 SEVERITY_ORDER: tuple[Severity, ...] = ("high", "medium", "low", "info")

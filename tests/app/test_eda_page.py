@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from src.eda.synthetic import telco_like
+from src.churn.data import synthetic
 from tests.conftest import open_page, require_dataset
 
 PAGE = "app_pages/eda.py"
@@ -50,7 +50,7 @@ def test_no_data_shows_the_fetch_panel(isolated_cache):
 
 def test_zero_row_filter_gives_a_clear_message(isolated_cache):
     # A small Telco-shaped file with no senior on a two-year contract, in place of the cached dataset.
-    raw = telco_like(400, seed=7)
+    raw = synthetic(400, seed=7, published=True)
     raw = raw[~((raw["Contract"] == "Two year") & (raw["SeniorCitizen"] == 1))]
     target = isolated_cache / "telco" / "Telco-Customer-Churn.csv"
     target.parent.mkdir(parents=True)

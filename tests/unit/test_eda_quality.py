@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from src.churn.data import synthetic
 from src.eda import quality
-from src.eda.synthetic import telco_like
 
 
 def _by_check(alerts, check):
@@ -11,7 +11,7 @@ def _by_check(alerts, check):
 
 
 def test_blank_total_charges_are_explained_by_tenure_zero():
-    raw = telco_like(200, seed=1)
+    raw = synthetic(200, seed=1, published=True)
     blanks = int((raw["TotalCharges"].str.strip() == "").sum())
     (alert,) = [a for a in _by_check(quality.alerts(raw), "missing") if a.column == "TotalCharges"]
     assert alert.severity == "medium" and alert.count == blanks
@@ -19,7 +19,7 @@ def test_blank_total_charges_are_explained_by_tenure_zero():
 
 
 def test_an_unexplained_blank_is_high_severity():
-    raw = telco_like(200, seed=1)
+    raw = synthetic(200, seed=1, published=True)
     raw.loc[50, "TotalCharges"] = " "  # tenure of row 50 is not 0
     assert raw.loc[50, "tenure"] != 0
     (alert,) = [a for a in _by_check(quality.alerts(raw), "missing") if a.column == "TotalCharges"]
@@ -27,7 +27,7 @@ def test_an_unexplained_blank_is_high_severity():
 
 
 def test_duplicates_constants_and_types():
-    raw = telco_like(200, seed=2)
+    raw = synthetic(200, seed=2, published=True)
     raw.loc[1, "customerID"] = raw.loc[0, "customerID"]
     raw["gender"] = "Female"
     alerts = quality.alerts(raw)
@@ -39,7 +39,7 @@ def test_duplicates_constants_and_types():
 
 
 def test_structure_and_target_are_described():
-    raw = telco_like(300, seed=3)
+    raw = synthetic(300, seed=3, published=True)
     alerts = quality.alerts(raw)
     no_net = int((raw["InternetService"] == "No").sum())
     assert any(a.check == "structure" and f"{no_net:,} customers without internet" in a.detail for a in alerts)

@@ -7,15 +7,15 @@ from types import SimpleNamespace
 import plotly.graph_objects as go
 import pytest
 
+from src.churn.data import synthetic
 from src.eda import report, story
 from src.eda.chapters import findings as findings_chapter
 from src.eda.data import Filter, prepare
-from src.eda.synthetic import telco_like
 
 
 @pytest.fixture(scope="module")
 def scope_all():
-    raw = telco_like(600, seed=0)
+    raw = synthetic(600, seed=0, published=True)
     return story.Scope(raw, prepare(raw), Filter())
 
 
@@ -75,7 +75,7 @@ def test_every_chapter_builds_and_the_findings_slug_exists(scope_all):
 
 
 def test_tiny_filters_degrade_to_messages_not_errors():
-    raw = telco_like(300, seed=4)
+    raw = synthetic(300, seed=4, published=True)
     full = prepare(raw)
     flt = Filter(("Two year",), ("No",), "Seniors only")
     scoped = story.Scope(raw, full, flt)
@@ -85,7 +85,7 @@ def test_tiny_filters_degrade_to_messages_not_errors():
 
 
 def test_zero_row_filter_message_names_the_filter():
-    raw = telco_like(300, seed=5, internet=("DSL", "Fiber optic"))
+    raw = synthetic(300, seed=5, published=True, internet=("DSL", "Fiber optic"))
     full = prepare(raw)
     flt = Filter(internet=("No",))
     assert flt.apply(full).empty
