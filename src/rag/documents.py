@@ -147,6 +147,9 @@ def _read_pdf(data: bytes, name: str, deadline: Deadline) -> tuple[str, list[str
     pages, chars = [], 0
     for number in range(min(total, MAX_PDF_PAGES)):
         if deadline.expired():
+            if not pages:
+                raise IngestError(f"{name} took more than {deadline.seconds:.0f} s to read and was not added.",
+                                  reason="too_slow")
             notes.append(f"Reading stopped after {deadline.seconds:.0f} s: pages {number + 1} to "
                          f"{min(total, MAX_PDF_PAGES)} were skipped.")
             break
