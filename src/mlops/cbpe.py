@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn.metrics import precision_score, recall_score, roc_auc_score
 
 METRICS = ("precision", "recall", "roc_auc")
@@ -58,12 +59,33 @@ def realised_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str
             "recall": float(recall_score(y, flagged, zero_division=np.nan)), "roc_auc": float(auc)}
 
 
-def estimate(p: np.ndarray, threshold: float, *, draws: int = 200, seed: int = 0) -> dict[str, Estimate]:
+def simulated_metrics(p: np.ndarray, threshold: float, draws: int, rng: np.random.Generator) -> np.ndarray:
+    """Realised precision, recall and ROC-AUC for ``draws`` label sets ``y ~ Bernoulli(p)``: (draws, 3).
+
+    Vectorised (sklearn per draw took seconds): the scores never change between draws, so their ranks
+    are computed once and ROC-AUC is the Mann-Whitney U of the positives' ranks.
+    """
+    y = rng.random((draws, len(p))) < p
+    flagged = p >= threshold
+    tp = (y & flagged).sum(1).astype(float)
+    fp = (~y & flagged).sum(1).astype(float)
+    fn = (y & ~flagged).sum(1).astype(float)
+    positives = y.sum(1).astype(float)
+    negatives = len(p) - positives
+    ranks = rankdata(p)  # average ranks for ties, as roc_auc_score counts a tie as half
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(tp + fp > 0, tp / (tp + fp), np.nan)
+        recall = np.where(tp + fn > 0, tp / (tp + fn), np.nan)
+        auc = np.where(positives * negatives > 0,
+                       (y @ ranks - positives * (positives + 1) / 2) / (positives * negatives), np.nan)
+    return np.column_stack([precision, recall, auc])
+
+
+def estimate(p: np.ndarray, threshold: float, *, draws: int = 500, seed: int = 0) -> dict[str, Estimate]:
     """CBPE estimates with a 95% interval from ``draws`` simulated label sets (each drawn from ``p``)."""
     p = np.asarray(p, float)
     point = expected_metrics(p, threshold)
-    rng = np.random.default_rng(seed)
-    sims = np.array([list(realised_metrics(rng.random(len(p)) < p, p, threshold).values()) for _ in range(draws)])
+    sims = simulated_metrics(p, threshold, draws, np.random.default_rng(seed))
     out = {}
     for j, name in enumerate(METRICS):
         column = sims[:, j][np.isfinite(sims[:, j])]

@@ -103,7 +103,12 @@ def read_image(path: Path) -> np.ndarray:
 
 
 def vision_reference(per_class: int = VISION_PER_CLASS) -> pd.DataFrame:
-    """Summaries of ``per_class`` training images of each class."""
-    files = cifar_files(per_class, from_end=True)
-    return cached(f"vision-cifar10-{per_class}x{len(files) // max(per_class, 1)}",
-                  lambda: pd.DataFrame([summaries.vision_inputs(read_image(p)) for p in files]))
+    """Summaries of ``per_class`` training images of each class (listing 50k files only when not cached)."""
+    from src.core.datasets import is_available
+
+    if not is_available("cifar10"):
+        from src.core.datasets import DataMissingError
+
+        raise DataMissingError("cifar10")
+    return cached(f"vision-cifar10-{per_class}-per-class", lambda: pd.DataFrame(
+        [summaries.vision_inputs(read_image(p)) for p in cifar_files(per_class, from_end=True)]))
