@@ -20,7 +20,7 @@ import pandas as pd
 import typer
 
 from src.churn import data, metrics
-from src.churn.predict import ModelMissingError, Predictor, fail
+from src.churn.predict import ModelMissingError, Predictor, default_predictor, fail
 from src.core.safe_csv import to_csv_bytes
 
 app = typer.Typer(add_completion=False)
@@ -99,7 +99,7 @@ def main(
     except OSError as exc:
         fail(f"cannot read {data_path}: {exc.strerror or exc}")
     try:
-        result = evaluate(content, Predictor.from_artifact(), threshold)
+        result = evaluate(content, default_predictor(), threshold)
     except (data.SchemaError, ModelMissingError) as exc:
         fail(str(exc))
     if errors is not None:

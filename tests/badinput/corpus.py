@@ -104,7 +104,7 @@ class CsvCase(Case):
 def churn_cases() -> list[CsvCase]:
     """Uploads for churn batch scoring; each must come back as rows scored + rows in errors = rows_in."""
     h, *rows = churn_lines(4)
-    wide = ",".join(f"c{i}" for i in range(3000))
+    wide = ",".join(f"c{i}" for i in range(1000))
     cases = [
         CsvCase("spaces_only_line", churn_csv([h, rows[0], rows[1], "     ", rows[2], "", rows[3]]),
                 issue="issue 16 #8", rows_in=6, extra={"errors": 2, "error_lines": [4, 6]}),
@@ -135,7 +135,7 @@ def churn_cases() -> list[CsvCase]:
         CsvCase("missing_columns", churn_csv(["a,b", "1,2"]), "missing"),
         CsvCase("repeated_header", churn_csv([h + ",tenure", rows[0] + ",3"]), "repeat"),
         CsvCase("huge_cell", churn_csv([h, rows[0].replace("EXAMPLE-0001", "x" * 300_000)]), "line 2"),
-        CsvCase("3000_columns", churn_csv([h + "," + wide, rows[0] + "," + ",".join("1" * 3000)]), rows_in=1),
+        CsvCase("1000_extra_columns", churn_csv([h + "," + wide, rows[0] + "," + ",".join("1" * 1000)]), rows_in=1),
         CsvCase("bom_and_crlf", b"\xef\xbb\xbf" + "\r\n".join([h, *rows]).encode() + b"\r\n", rows_in=4),
     ]
     return cases
@@ -178,7 +178,7 @@ def sentiment_csv_cases() -> list[CsvCase]:
     good = ["A lovely, warm film.", "Dull and far too long.", "The cast was wonderful."]
     return [
         CsvCase("formula_cells", sentiment_csv([*INJECTION_CELLS, good[0]]), issue="issue 16 #4", rows_in=4),
-        CsvCase("some_empty_text_cells", sentiment_csv([good[0], "", good[1], "", good[2]]),
+        CsvCase("some_empty_text_cells", sentiment_csv([good[0], "", "", "", good[1]]),
                 issue="issue 16 #8", rows_in=5),
         CsvCase("spaces_only_line", b"text\nA lovely film.\n    \nDull and slow.\n", issue="issue 16 #8", rows_in=3),
         CsvCase("markdown_in_cells", sentiment_csv([MARKDOWN_INJECTION, good[0]]), issue="issue 16 #10", rows_in=2),
