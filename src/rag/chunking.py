@@ -1,15 +1,20 @@
-"""Structure-aware chunking: split on headings, then paragraphs, then sentences, then words.
+"""Structure-aware chunking: split on headings, then paragraphs, then sentences, then lines, then words.
 
 A chunk never crosses a heading, so every chunk belongs to one section and carries that
 section's heading path ("Churn model > Validation"), which both retrievers see. Inside a section,
 paragraphs are packed greedily up to ``size`` characters; a paragraph that is too long is split
-into sentences, and a sentence that is too long into words. Consecutive chunks of one section
-share up to ``overlap`` characters of whole sentences, so an answer that straddles a boundary is
-still found in one piece.
+into sentences. Consecutive chunks of one section share up to ``overlap`` characters of whole
+units, so an answer that straddles a boundary is still found in one piece.
+
+Text with no sentence boundaries (speech-to-text transcripts, long code blocks) falls back to its
+line breaks, and a line still too long to fit to windows of words no longer than ``overlap``: the
+chunks stay bounded *and* overlap, where cutting into chunk-sized pieces would leave none.
+:func:`phrase_status` tells whether a key phrase was cut across a boundary.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -17,6 +22,8 @@ from src.rag.documents import Document
 
 DEFAULT_SIZE = 700
 DEFAULT_OVERLAP = 120
+#: Bumped whenever the same text and settings would be cut differently (it keys the embedding cache).
+CHUNKER_VERSION = 2
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[A-Z0-9`*_-])")
@@ -45,6 +52,8 @@ class Chunk:
     title: str
     heading: str  # "A > B" path of the headings above it; "" before the first heading
     text: str
+    #: Transcripts only: "hh:mm:ss" where the chunk's first caption line starts in the recording.
+    start: str = ""
 
     @property
     def indexed_text(self) -> str:
@@ -106,30 +115,39 @@ def _paragraphs(body: str) -> list[str]:
     return [b for b in blocks if b]
 
 
-def _units(paragraph: str, size: int) -> list[str]:
-    """Break a paragraph into pieces no longer than ``size``: sentences first, then words."""
+def _words(text: str, piece: int) -> list[str]:
+    """Windows of whole words no longer than ``piece``; a longer "word" (a hash, a URL) is cut into pieces."""
+    words = [w[i:i + piece] for w in text.split() for i in range(0, len(w), piece)]
+    windows: list[str] = []
+    current = ""
+    for word in words:
+        if current and len(current) + 1 + len(word) > piece:
+            windows.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    return [*windows, current] if current else windows
+
+
+def _units(paragraph: str, settings: ChunkSettings) -> list[str]:
+    """Break a paragraph into pieces no longer than the chunk size: sentences, then lines, then words."""
+    size = settings.size
     if len(paragraph) <= size:
         return [paragraph]
     lines = paragraph.splitlines()
     if len(lines) > 1 and sum(line.lstrip().startswith(("|", "-", "*")) for line in lines) > len(lines) // 2:
         # a table or a list: its rows are the natural units (a row is never cut mid-way if it fits)
-        return [unit for line in lines for unit in _units(line, size)]
+        return [unit for line in lines for unit in _units(line, settings)]
     units = []
     for sentence in split_sentences(paragraph):
         if len(sentence) <= size:
             units.append(sentence)
-            continue
-        piece = ""
-        # a single "word" longer than a chunk (a hash, a long URL) is cut into chunk-sized pieces
-        words = [w[i:i + size] for w in sentence.split() for i in range(0, len(w), size)]
-        for word in words:
-            if piece and len(piece) + 1 + len(word) > size:
-                units.append(piece)
-                piece = word
-            else:
-                piece = f"{piece} {word}" if piece else word
-        if piece:
-            units.append(piece)
+        elif "\n" in sentence:
+            # no sentence boundary within a chunk: the line breaks are the next best (caption lines, code)
+            units.extend(unit for line in sentence.splitlines() if line.strip() for unit in _units(line, settings))
+        else:
+            # small windows, so that the packer can carry one or two of them over as overlap
+            units.extend(_words(sentence, settings.overlap or size))
     return units
 
 
@@ -166,17 +184,58 @@ def _pack(units: list[str], settings: ChunkSettings) -> list[str]:
     return chunks
 
 
+def _start_times(doc: Document, bodies: list[str]) -> list[str]:
+    """Where each chunk body starts in a transcript's timeline ("" when the document has none)."""
+    if not doc.timeline:
+        return [""] * len(bodies)
+    offsets = [at for at, _ in doc.timeline]
+    starts, cursor = [], 0
+    for body in bodies:
+        words = body.split()[:8]
+        # a body joins units with newlines, and word windows with spaces: match on the words alone
+        found = re.compile(r"\s+".join(map(re.escape, words))).search(doc.text, cursor) if words else None
+        cursor = found.start() if found else cursor
+        index = bisect.bisect_right(offsets, cursor) - 1
+        starts.append(doc.timeline[index][1] if index >= 0 else doc.timeline[0][1])
+    return starts
+
+
 def chunk_document(doc: Document, settings: ChunkSettings | None = None) -> list[Chunk]:
     """Cut one document into chunks, section by section."""
     settings = settings or ChunkSettings()
-    chunks: list[Chunk] = []
+    cut: list[tuple[str, str]] = []
     for heading, body in _sections(doc.text):
-        units = [u for p in _paragraphs(body) for u in _units(p, settings.size)]
-        for text in _pack(units, settings):
-            chunks.append(Chunk(f"{doc.source}#{len(chunks)}", doc.source, doc.title, heading, text))
-    return chunks
+        units = [u for p in _paragraphs(body) for u in _units(p, settings)]
+        cut.extend((heading, text) for text in _pack(units, settings))
+    starts = _start_times(doc, [text for _, text in cut])
+    return [Chunk(f"{doc.source}#{n}", doc.source, doc.title, heading, text, start)
+            for n, ((heading, text), start) in enumerate(zip(cut, starts, strict=True))]
 
 
 def chunk_documents(docs: list[Document], settings: ChunkSettings | None = None) -> list[Chunk]:
     """Chunks of several documents, in order."""
     return [chunk for doc in docs for chunk in chunk_document(doc, settings)]
+
+
+# --- key phrases and boundaries ----------------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    """Lower case, no backticks, single spaces: how a key phrase is matched against a chunk."""
+    return " ".join(text.lower().replace("`", "").split())
+
+
+def phrase_status(doc: Document, chunks: list[Chunk], phrase: str) -> str:
+    """Where ``phrase`` lives once ``doc`` is cut into ``chunks`` (the chunks of that document).
+
+    ``"whole"``: at least one chunk holds it whole. ``"heading"``: only a heading holds it.
+    ``"cut"``: the document holds it but no chunk does, so a boundary cut it and no retriever can
+    return it in one piece. ``"absent"``: the document never held it (a wrong key, or text lost
+    before chunking, such as a truncated upload).
+    """
+    key = normalise(phrase)
+    if any(key in normalise(chunk.text) for chunk in chunks):
+        return "whole"
+    if any(key in normalise(chunk.heading.replace(" > ", " ")) for chunk in chunks):
+        return "heading"
+    return "cut" if key in normalise(doc.text) else "absent"

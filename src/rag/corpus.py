@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from src.core.settings import DATA_DIR, DOCS_DIR, MODELS_DIR, ROOT, portfolio
-from src.rag.chunking import ChunkSettings, chunk_documents
+from src.rag.chunking import CHUNKER_VERSION, ChunkSettings, chunk_documents
 from src.rag.documents import Document, load_path
 from src.rag.embed import Embedder, shared
 from src.rag.retrieve import Index
@@ -88,7 +88,7 @@ def default_documents() -> list[Document]:
 
 def corpus_key(docs: list[Document], settings: ChunkSettings, model: str) -> str:
     """Hash of every source's text, the chunk settings and the embedding model."""
-    digest = hashlib.sha256(f"{model}|{settings.size}|{settings.overlap}".encode())
+    digest = hashlib.sha256(f"{model}|{settings.size}|{settings.overlap}|v{CHUNKER_VERSION}".encode())
     for doc in docs:
         digest.update(f"{doc.source}|{doc.sha256}|".encode())
     return digest.hexdigest()[:20]

@@ -26,7 +26,7 @@ _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _TAG = re.compile(r"</?[a-z][^>]*>|<\d{1,2}:\d{2}[^>]*>", re.IGNORECASE)
 #: ``Alice: words``, ``SPEAKER_01: words``, ``Dr. Jane Doe: words``: one to three name-like words.
 _SPEAKER = re.compile(r"^((?:[\w.'-]+ ){0,2}[\w.'-]+):\s+(\S.*)$")
-_VTT_BLOCKS = ("NOTE", "STYLE", "REGION")
+_VTT_BLOCKS = ("WEBVTT", "NOTE", "STYLE", "REGION")
 #: Share of non-empty lines with a timestamp that makes a plain text file a transcript.
 PREFIX_SHARE = 0.5
 TIMING_SHARE = 0.2
@@ -71,10 +71,10 @@ def _cues(lines: list[str]) -> list[tuple[str, str, str]]:
     for number, raw in enumerate(lines):
         line = raw.strip()
         if not line:
-            skipping = False  # a WebVTT NOTE/STYLE block ends at a blank line
+            skipping = False
             continue
-        if skipping or line.startswith("WEBVTT") or line.split(" ", 1)[0] in _VTT_BLOCKS:
-            skipping = not line.startswith("WEBVTT")
+        if skipping or line.split(" ", 1)[0] in _VTT_BLOCKS:
+            skipping = True  # the header's metadata lines ("Kind: captions") and NOTE blocks run to a blank line
             continue
         timing = _TIMING.match(line)
         if timing:

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from src.rag.chunking import ChunkSettings, chunk_document, split_sentences
+from src.rag.chunking import ChunkSettings, chunk_document, phrase_status, split_sentences
 from src.rag.documents import Document
 
 
@@ -85,3 +85,36 @@ def test_a_long_table_is_split_between_rows():
     chunks = chunk_document(_doc("## Results\n\n" + rows), ChunkSettings(300, 0))
     assert len(chunks) > 1
     assert all(line.startswith("| model") and line.endswith("|") for c in chunks for line in c.text.splitlines())
+
+
+# --- text with no structure (issue 12) ----------------------------------------------------------
+
+
+def test_unpunctuated_speech_is_cut_into_bounded_overlapping_chunks_losing_no_word():
+    words = [f"w{i}" for i in range(1500)]  # one 8,000-character "sentence"
+    chunks = chunk_document(_doc(" ".join(words)), ChunkSettings(400, 80))
+    assert len(chunks) > 15 and all(len(c.text) <= 400 for c in chunks)
+    assert {w for c in chunks for w in c.text.split()} == set(words)
+    for left, right in itertools.pairwise(chunks):
+        shared = set(left.text.split()) & set(right.text.split())
+        assert shared and len(" ".join(shared)) <= 80, "neighbours overlap by at most the overlap"
+
+
+def test_line_breaks_are_the_boundaries_when_there_are_no_sentences():
+    lines = [f"line {i} of a caption with no punctuation at all" for i in range(60)]
+    chunks = chunk_document(_doc("\n".join(lines)), ChunkSettings(300, 60))
+    assert all(line in lines for c in chunks for line in c.text.splitlines()), "no caption line is cut"
+    assert set(lines) == {line for c in chunks for line in c.text.splitlines()}
+    for left, right in itertools.pairwise(chunks):
+        assert right.text.splitlines()[0] == left.text.splitlines()[-1], "one whole line of overlap"
+
+
+def test_phrase_status_tells_whole_cut_heading_and_absent():
+    text = "## Tides and moons\n\n" + "\n".join(f"line {i} speaks of the sea" for i in range(40))
+    doc = _doc(text)
+    chunks = chunk_document(doc, ChunkSettings(200, 0))
+    first_of_second = chunks[1].text.splitlines()[0]  # "line N speaks of the sea", just after a boundary
+    assert phrase_status(doc, chunks, "line 3 speaks") == "whole"
+    assert phrase_status(doc, chunks, f"of the sea {first_of_second}") == "cut"
+    assert phrase_status(doc, chunks, "tides and moons") == "heading"
+    assert phrase_status(doc, chunks, "line 99 speaks") == "absent"
