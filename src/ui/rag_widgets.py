@@ -352,7 +352,8 @@ def uploads() -> None:
     """Add files to this session's collection; a bad file is reported and nothing else is lost."""
     state = _state()
     st.subheader("Your documents")
-    files = st.file_uploader("Add your own documents (this session only)", type=["pdf", "txt", "md", "docx"],
+    files = st.file_uploader("Add your own documents (this session only)",
+                             type=[suffix.lstrip(".") for suffix in documents.SUPPORTED],
                              accept_multiple_files=True, key="rag_files",
                              help=f"Up to {documents.MAX_UPLOAD_BYTES // 2**20} MB each; PDFs are read up to "
                                   f"{documents.MAX_PDF_PAGES} pages; no OCR.")
