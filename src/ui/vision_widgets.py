@@ -5,19 +5,24 @@ All computation lives in ``src/vision``; this module only lays it out.
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from src.core import contract
 from src.core.cards import Card
-from src.core.datasets import DataMissingError, is_available
-from src.core.settings import model_dir
-from src.vision import explain, robustness
-from src.vision.data import ImageSet
-from src.vision.examples import Example, generated_examples, validation_examples, validation_set
-from src.vision.predict import DEFAULT_THRESHOLD, ModelMissingError, Prediction, Predictor
-from src.vision.preprocess import MAX_BYTES, BadImageError, load_for_model
+from src.ui.loader import load_model, version
+from src.vision import explain, insights, robustness
+from src.vision.examples import Example, dataset_folder, decode_listed, generated_examples
+from src.vision.predict import DEFAULT_THRESHOLD, Prediction, Predictor
+from src.vision.preprocess import MAX_BYTES, BadImageError, load_for_model, preview
+
+log = logging.getLogger(__name__)
 
 REJECT_HELP = (
     "A classifier trained on 10 classes always answers with one of them, so when its calibrated confidence falls "
@@ -29,45 +34,33 @@ REJECT_HELP = (
 # --- cached resources -----------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner="Loading the CNN…")
-def _predictor(mtime: float) -> Predictor:
-    return Predictor.from_artifact(model_dir("vision"))
-
-
 def predictor() -> Predictor | None:
-    """The shared predictor, reloaded when the weights change; None when no model is trained."""
-    weights = model_dir("vision") / "model.safetensors"
-    if not weights.is_file():
-        return None
-    try:
-        return _predictor(weights.stat().st_mtime)
-    except ModelMissingError:
-        return None
+    """The shared predictor (the one cached loader of ``src.ui.loader``); None when no model is trained."""
+    return load_model("vision", panel=False)
 
 
-@st.cache_resource(show_spinner="Loading the validation images (the first time decodes 50,000 JPEGs)…")
-def _validation(val_size: int, seed: int) -> ImageSet:
-    return validation_set(val_size, seed)
+@st.cache_data(show_spinner=False)
+def _insights(version: str) -> dict[str, Any]:
+    return insights.read()
 
 
-def validation(card: Card | None) -> ImageSet | None:
-    """The validation split when the cifar10 data is on this machine, else None."""
-    if not is_available("cifar10") or card is None:
-        return None
-    cfg = card.config
-    try:
-        return _validation(int(cfg.get("val_size", 5000)), int(cfg.get("seed", 0)))
-    except DataMissingError:
-        return None
+def page_insights() -> dict[str, Any]:
+    """The artifact's precomputed examples, mistakes and sweeps (empty sections when absent)."""
+    return _insights(version("vision"))
 
 
 @st.cache_resource(show_spinner=False)
-def examples(has_data: bool) -> list[Example]:
-    """Validation examples when the data is here (plus the made-up ones), else only made-up ones."""
-    made = generated_examples()
-    if not has_data:
-        return made
-    return validation_examples(_validation(5000, 0), per_class=2) + made
+def _examples(version: str, folder: str | None) -> list[Example]:
+    rows = page_insights()["examples"]
+    listed = decode_listed(Path(folder), rows) if folder else []
+    return listed + generated_examples()
+
+
+def examples(card: Card | None) -> tuple[list[Example], bool]:
+    """(examples, whether real validation images are among them): a dozen files decoded, never the dataset."""
+    folder = dataset_folder(card.config if card else None)
+    pool = _examples(version("vision"), str(folder) if folder else None)
+    return pool, any(e.name.startswith("validation") for e in pool)
 
 
 # --- input ----------------------------------------------------------------------------------------
@@ -75,9 +68,8 @@ def examples(has_data: bool) -> list[Example]:
 
 def image_input(card: Card | None) -> tuple[np.ndarray, np.ndarray, list[str], str | None] | None:
     """Upload, camera or example picker -> (32x32 input, original, notes, true label) or None."""
-    val = validation(card)
-    pool = examples(val is not None)
-    if val is None:
+    pool, has_validation = examples(card)
+    if not has_validation:
         st.caption("The CIFAR-10 data is not on this machine, so the examples are drawn by code "
                    "(run `python -m src.core.data fetch cifar10` for real validation images).")
     source = st.radio("Image source", ["Example", "Upload", "Camera"], horizontal=True, key="vision_source")
@@ -85,6 +77,7 @@ def image_input(card: Card | None) -> tuple[np.ndarray, np.ndarray, list[str], s
         names = [e.name for e in pool]
         name = st.selectbox("Example", names, key="vision_example")
         example = pool[names.index(name)]
+        st.session_state["vision_current_name"] = example.name
         return example.image, example.original, [], example.label
     raw = (st.file_uploader("Upload an image (any format PIL reads)", key="vision_upload")
            if source == "Upload" else st.camera_input("Take a picture", key="vision_camera"))
@@ -99,7 +92,8 @@ def image_input(card: Card | None) -> tuple[np.ndarray, np.ndarray, list[str], s
     except BadImageError as exc:
         st.error(f"**This file can't be used:** {exc}", icon=":material/broken_image:")
         return None
-    return image, np.asarray(original), notes, None
+    st.session_state["vision_current_name"] = None  # an upload: the robustness lab computes it live
+    return image, preview(original), notes, None
 
 
 def current_image(card: Card | None) -> tuple[np.ndarray, np.ndarray, list[str], str | None] | None:
@@ -116,7 +110,7 @@ def current_image(card: Card | None) -> tuple[np.ndarray, np.ndarray, list[str],
 def what_the_model_sees(original: np.ndarray, image: np.ndarray, notes: list[str]) -> None:
     """The original next to the 32x32 input enlarged with nearest-neighbour."""
     left, right = st.columns(2)
-    left.image(original, caption=f"Original ({original.shape[1]}×{original.shape[0]})", width="stretch")
+    left.image(preview(original), caption="Original", width="stretch")
     right.image(explain.enlarge(image), caption="What the model sees: 32×32, enlarged without smoothing",
                 width="stretch")
     for note in notes:
@@ -199,14 +193,20 @@ def sweep_chart(result: robustness.Sweep, unit: str, current: float) -> go.Figur
     return fig
 
 
+def _sweep(model: Predictor, image: np.ndarray, name: str | None, perturbation: str) -> robustness.Sweep:
+    """The precomputed sweep of an example image (from training time), else computed now (uploads)."""
+    stored = page_insights()["sweeps"].get(name or "", {}).get(perturbation)
+    return robustness.Sweep(**stored) if stored else robustness.sweep(model, image, perturbation)
+
+
 @st.fragment
-def robustness_lab(model: Predictor) -> None:
+def robustness_lab(model: Predictor, card: Card | None) -> None:
     """One slider per perturbation; the prediction, Grad-CAM and the flip point update as you drag."""
     chosen = st.session_state.get("vision_current")
+    name = st.session_state.get("vision_current_name")
     if chosen is None:
-        pool = examples(is_available("cifar10"))
-        first = pool[0]
-        chosen = (first.image, first.original, [], first.label)
+        first = examples(card)[0][0]
+        chosen, name = (first.image, first.original, [], first.label), first.name
     image, _, _, truth = chosen
     st.caption("Using the image chosen in *Classify*" + (f" (true class: {truth})." if truth else "."))
     tabs = st.tabs([p.label.split(" (")[0] for p in robustness.PERTURBATIONS.values()])
@@ -223,7 +223,7 @@ def robustness_lab(model: Predictor) -> None:
             heat = explain.grad_cam(model, perturbed, model.classes.index(pred.label), "layer2")
             right.image(explain.overlay(perturbed, heat, 0.5), caption=f"Grad-CAM for '{pred.label}'",
                         width="stretch")
-            result = robustness.sweep(model, image, spec.name)
+            result = _sweep(model, image, name, spec.name)
             st.plotly_chart(sweep_chart(result, spec.unit, strength), width="stretch",
                             key=f"vision_sweep_{spec.name}")
             if result.flip_at is None:
@@ -276,8 +276,11 @@ def curves_figure(card: Card) -> go.Figure:
     return fig
 
 
-def model_report(model: Predictor, card: Card) -> None:
+def model_report(model: Predictor, card: Card | None) -> None:
     """Confusion matrix, per-class accuracy, reliability, curves and (with data) misclassified images."""
+    if card is None:
+        st.info(f"No model card yet: `{contract.train_command('vision')}` writes it.")
+        return
     from src.ui.chrome import metric_tiles
 
     metric_tiles(card.metrics[:4])
@@ -303,34 +306,66 @@ def model_report(model: Predictor, card: Card) -> None:
         st.plotly_chart(curves_figure(card), width="stretch")
         st.caption(f"{len(card.extra['curves'])} epochs, {card.extra['training_time_s'] / 60:.1f} min of training "
                    f"on {card.hardware}.")
-    misclassified_gallery(model, card)
+    misclassified_gallery(card)
 
 
-def misclassified_gallery(model: Predictor, card: Card) -> None:
-    """The validation images the model gets most confidently wrong (needs the data)."""
+def misclassified_gallery(card: Card) -> None:
+    """The validation images the model gets most confidently wrong, listed at training time; decodes only those."""
     st.markdown("#### Most confident mistakes")
-    try:
-        val = validation(card)
-    except DataMissingError:
-        val = None
-    if val is None:
+    rows = page_insights()["mistakes"][:12]
+    folder = dataset_folder(card.config)
+    if not rows or folder is None:
         st.info("The gallery needs the CIFAR-10 images: `python -m src.core.data fetch cifar10` "
                 "(or set PORTFOLIO_DATA_MIRROR). Everything above comes from the model card.",
                 icon=":material/cloud_download:")
         return
-    wrong = _mistakes(val.images.numpy(), val.labels.numpy(), model.temperature)
+    shown = _decoded_mistakes(version("vision"), str(folder))
     cols = st.columns(6)
-    for col, (i, pred_label, conf) in zip(cols * 2, wrong[:12], strict=False):
-        image = val.images[i].permute(1, 2, 0).numpy()
-        col.image(explain.enlarge(image, 96), caption=f"{val.classes[val.labels[i]]} → {model.classes[pred_label]} "
-                  f"({conf:.0%})")
+    for col, (row, example) in zip(cols * 2, shown, strict=False):
+        col.image(explain.enlarge(example.image, 96),
+                  caption=f"{row['true']} → {row['predicted']} ({row['confidence']:.0%})")
 
 
-@st.cache_data(show_spinner="Scoring the validation images…")
-def _mistakes(images: np.ndarray, labels: np.ndarray, _temperature: float) -> list[tuple[int, int, float]]:
-    model = predictor()
-    probs = model.predict_batch(images)
-    predicted, conf = probs.argmax(1), probs.max(1)
-    wrong = np.flatnonzero(predicted != labels)
-    order = wrong[np.argsort(-conf[wrong])]
-    return [(int(i), int(predicted[i]), float(conf[i])) for i in order[:24]]
+@st.cache_resource(show_spinner=False)
+def _decoded_mistakes(version: str, folder: str) -> list[tuple[dict[str, Any], Example]]:
+    rows = page_insights()["mistakes"][:12]
+    decoded = {e.name: e for e in decode_listed(Path(folder), rows)}
+    return [(row, decoded[row["file"]]) for row in rows if row["file"] in decoded]
+
+
+# --- page text ------------------------------------------------------------------------------------
+
+
+def how_it_works(card: Card | None) -> str:
+    """The page's introduction, with every figure read from the model card."""
+    if card is None:
+        return ("An **airbench94-style convnet** trained from scratch on the **CIFAR-10** train images on a CPU. "
+                "No model is trained on this machine yet.")
+    cfg = card.config
+    params = card.metric("parameters (M)")
+    minutes = card.metric("training time (min)")
+    return f"""
+An **airbench94 convnet** (Jordan 2024: a frozen patch-whitening first layer, three conv groups with
+scale-free batch norm and GELU{f", {params.value:.1f}M parameters" if params else ""}) trained from scratch on
+**{cfg.get("train_images", 0):,} CIFAR-10 train images** for {cfg.get("epochs", 0):g} epochs
+{f"({minutes.value:.0f} minutes)" if minutes else ""} on a 2-core CPU, with alternating flips, 2-pixel
+translations, label smoothing, Nesterov SGD and a Lookahead average of the weights. Every image is
+centre-cropped and shrunk to **32×32**; predictions average the image, its mirror and one-pixel shifts.
+
+Confidences are **temperature-scaled** (one scalar fitted on {cfg.get("val_images", 0):,} held-out validation
+images), so "80%" means right about 80% of the time on CIFAR-like images. Under a threshold you choose, the model
+says **"not one of the 10 classes"**. **Grad-CAM** shows which region drove a class, and the **robustness lab**
+adds noise, blur, brightness changes and an FGSM attack until the label flips.
+"""
+
+
+BACKEND_TEXT = {
+    "torch-bf16": "PyTorch with bfloat16 autocast (this CPU has native bf16)",
+    "torch-fp32": "PyTorch float32 with batch norm folded into the convolutions (no native bf16 on this CPU)",
+}
+
+
+def backend_note(model: Predictor) -> None:
+    """Which inference backend this server chose at load time, under the model card panel."""
+    st.caption(f":material/memory: Inference backend: **{model.backend_name}**, "
+               f"{BACKEND_TEXT.get(model.backend_name, 'chosen at load time')}.")

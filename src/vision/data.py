@@ -13,7 +13,7 @@ Decoding 50,000 JPEGs takes a while, so the decoded array is cached under ``data
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,13 +42,17 @@ class ImageSet:
     source: str
     #: Files that could not be read, with the reason (never dropped silently).
     skipped: list[tuple[str, str]]
+    #: Each image's path relative to its folder ("cat/0001.jpg"), so a page can decode one image alone;
+    #: empty for sources that are not folders.
+    files: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def subset(self, index: np.ndarray | torch.Tensor) -> ImageSet:
         index = torch.as_tensor(index)
-        return ImageSet(self.images[index], self.labels[index], self.classes, self.source, [])
+        files = [self.files[i] for i in index.tolist()] if self.files else []
+        return ImageSet(self.images[index], self.labels[index], self.classes, self.source, [], files)
 
 
 def _class_names(folder: Path) -> list[str]:
@@ -98,26 +102,38 @@ def load_folder(folder: Path, *, cache: bool = True, progress: bool = True, key:
         with np.load(target, allow_pickle=False) as npz:
             images, labels = npz["images"], npz["labels"]
             skipped = [tuple(s.split("\t", 1)) for s in npz["skipped"].tolist()]
+            names = npz["files"].tolist() if "files" in npz.files else None
+        if names is None:  # a cache written before file names were stored: list the folder once
+            bad = {s[0] for s in skipped}
+            names = [n for n in (str(p.relative_to(folder)) for p, _ in _folder_files(folder)[1]) if n not in bad]
     else:
-        images = np.empty((len(files), 32, 32, 3), dtype=np.uint8)
-        labels = np.empty(len(files), dtype=np.int64)
-        skipped, n = [], 0
-        for path, label in tqdm(files, desc=f"decode {folder.name}", unit="img", disable=not progress):
-            try:
-                images[n] = load_for_model(path)[0]
-            except BadImageError as exc:
-                skipped.append((str(path.relative_to(folder)), str(exc)))
-                continue
-            labels[n] = label
-            n += 1
-        images, labels = images[:n], labels[:n]
+        images, labels, skipped, names = _decode_all(folder, files, progress)
         if cache:
             CACHE_DIR.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(".partial.npz")
-            np.savez(tmp, images=images, labels=labels, skipped=np.array(["\t".join(s) for s in skipped], dtype=str))
+            np.savez(tmp, images=images, labels=labels, skipped=np.array(["\t".join(s) for s in skipped], dtype=str),
+                     files=np.array(names, dtype=str))
             tmp.replace(target)
     tensor = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))
-    return ImageSet(tensor, torch.from_numpy(labels), classes, f"image folder {folder}", list(skipped))
+    return ImageSet(tensor, torch.from_numpy(labels), classes, f"image folder {folder}", list(skipped), list(names))
+
+
+def _decode_all(folder: Path, files: list[tuple[Path, int]],
+                progress: bool) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]], list[str]]:
+    """Decode every file through the shared preprocessing; unreadable ones are listed with the reason."""
+    images = np.empty((len(files), 32, 32, 3), dtype=np.uint8)
+    labels = np.empty(len(files), dtype=np.int64)
+    skipped, names, n = [], [], 0
+    for path, label in tqdm(files, desc=f"decode {folder.name}", unit="img", disable=not progress):
+        try:
+            images[n] = load_for_model(path)[0]
+        except BadImageError as exc:
+            skipped.append((str(path.relative_to(folder)), str(exc)))
+            continue
+        labels[n] = label
+        names.append(str(path.relative_to(folder)))
+        n += 1
+    return images[:n], labels[:n], skipped, names
 
 
 def load_torchvision(root: Path = RAW_DIR / "torchvision", *, train: bool = True) -> ImageSet:
@@ -153,27 +169,80 @@ def stratified_split(labels: torch.Tensor, val_size: int | float, seed: int) -> 
     return np.sort(train_idx), np.sort(val_idx)
 
 
+def mirror_splits(val_size: int, seed: int) -> tuple[ImageSet, ImageSet]:
+    """(train, validation) of the mirror's images as a model with this ``val_size`` and ``seed`` split them.
+
+    Decodes the whole dataset on the first call (cached afterwards): for tests and scripts, never for pages.
+    """
+    full = load("mirror", progress=False)
+    train_idx, val_idx = stratified_split(full.labels, val_size, seed)
+    return full.subset(train_idx), full.subset(val_idx)
+
+
+def validation_split(val_size: int, seed: int) -> ImageSet:
+    """The validation half of :func:`mirror_splits`."""
+    return mirror_splits(val_size, seed)[1]
+
+
 # --- tensors --------------------------------------------------------------------------------------
 
 
-def augment(images: torch.Tensor, generator: torch.Generator, translate: int = 2) -> torch.Tensor:
-    """Random horizontal flip and random translation by up to ``translate`` px (reflect padding).
+class FlipTranslateBatches:
+    """airbench94's training augmentation, on uint8 tensors: alternating flip and 2 px translation.
 
-    Works on a whole normalised batch (B,3,32,32) at once: one padded copy, then each of the
-    (2t+1)^2 possible offsets is a slice shared by all images that drew it.
+    * **Alternating (derandomised) flip**: before the first epoch every image is mirrored with
+      probability 1/2; after that, all images are mirrored together on every odd epoch, so each image
+      is seen in both orientations every two epochs (Jordan 2024, section 3.6). ``flip="random"``
+      draws a fresh coin per image and epoch instead (the ablation), ``"none"`` never flips.
+    * **Translation** by up to ``translate`` px in x and y, with reflect padding done once.
+
+    Iterating yields (uint8 images, labels) batches of one epoch, ``drop_last`` like airbench.
     """
-    b, _, h, w = images.shape
-    flip = torch.rand(b, generator=generator) < 0.5
-    images = torch.where(flip.view(-1, 1, 1, 1), images.flip(-1), images)
-    if translate == 0:
-        return images
-    padded = F.pad(images, (translate,) * 4, mode="reflect")
-    dx = torch.randint(0, 2 * translate + 1, (b,), generator=generator)
-    dy = torch.randint(0, 2 * translate + 1, (b,), generator=generator)
-    out = torch.empty_like(images)
-    for x in range(2 * translate + 1):
-        for y in range(2 * translate + 1):
-            mask = (dx == x) & (dy == y)
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int, *, translate: int = 2,
+                 flip: str = "alternating", seed: int = 0) -> None:
+        self.labels, self.batch_size, self.translate, self.flip = labels, batch_size, translate, flip
+        self.generator = torch.Generator().manual_seed(seed)
+        if flip == "alternating":
+            images = _flip_some(images, torch.rand(len(images), generator=self.generator) < 0.5)
+        pad = (translate,) * 4
+        # reflect padding needs floats; the values stay whole numbers 0..255, so uint8 round-trips exactly
+        self.padded = F.pad(images.float(), pad, mode="reflect").to(torch.uint8) if translate else images
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return len(self.labels) // self.batch_size
+
+    def __iter__(self):
+        order = torch.randperm(len(self.labels), generator=self.generator)
+        mirror_all = self.flip == "alternating" and self.epoch % 2 == 1
+        self.epoch += 1
+        for i in range(len(self)):
+            idx = order[i * self.batch_size : (i + 1) * self.batch_size]
+            batch = _random_crop(self.padded[idx], self.translate, self.generator)
+            if mirror_all:
+                batch = batch.flip(-1)
+            elif self.flip == "random":
+                batch = _flip_some(batch, torch.rand(len(batch), generator=self.generator) < 0.5)
+            yield batch, self.labels[idx]
+
+
+def _flip_some(images: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    return torch.where(mask.view(-1, 1, 1, 1), images.flip(-1), images)
+
+
+def _random_crop(padded: torch.Tensor, r: int, generator: torch.Generator) -> torch.Tensor:
+    """Each image cut at its own random offset in [-r, r]^2 from a batch padded by ``r`` (airbench's batch_crop:
+    one slice per offset, shared by every image that drew it)."""
+    if r == 0:
+        return padded
+    b, c, h, w = padded.shape
+    size_h, size_w = h - 2 * r, w - 2 * r
+    shifts = torch.randint(-r, r + 1, (b, 2), generator=generator)
+    out = torch.empty((b, c, size_h, size_w), dtype=padded.dtype)
+    for sy in range(-r, r + 1):
+        for sx in range(-r, r + 1):
+            mask = (shifts[:, 0] == sy) & (shifts[:, 1] == sx)
             if mask.any():
-                out[mask] = padded[mask, :, y : y + h, x : x + w]
+                out[mask] = padded[mask, :, r + sy : r + sy + size_h, r + sx : r + sx + size_w]
     return out

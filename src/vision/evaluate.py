@@ -18,10 +18,11 @@ import numpy as np
 import torch
 import typer
 
+from src.core import calibration
+from src.core.contract import ModelMissingError
 from src.core.settings import model_dir
-from src.vision import calibration
 from src.vision.data import ImageSet, load_folder
-from src.vision.predict import ModelMissingError, Predictor
+from src.vision.predict import Predictor
 
 MODEL_DIR = model_dir("vision")
 
@@ -39,23 +40,22 @@ def evaluate(predictor: Predictor, images: ImageSet, *, threads: int = 2) -> dic
     start = time.perf_counter()
     logits = predictor.logits(images.images)
     seconds = time.perf_counter() - start
-    probs = torch.softmax(logits / predictor.temperature, dim=1)
-    predicted = probs.argmax(1)
-    correct = (predicted == labels).float()
-    per_class = {
-        name: float(correct[labels == i].mean())
-        for i, name in enumerate(predictor.classes)
-        if bool((labels == i).any())
-    }
+    z, y = logits.numpy(), labels.numpy()
+    probs = calibration.probabilities(z, predictor.temperature)
+    correct = (probs.argmax(1) == y).astype(float)
+    per_class = {name: float(correct[y == i].mean()) for i, name in enumerate(predictor.classes) if (y == i).any()}
+    has = len(y) > 0
     return {
-        "n_images": len(labels),
-        "accuracy": float(correct.mean()) if len(labels) else float("nan"),
+        "n_images": len(y),
+        "accuracy": float(correct.mean()) if has else float("nan"),
         "per_class_accuracy": per_class,
-        "ece": calibration.ece(probs, labels) if len(labels) else float("nan"),
-        "ece_before_temperature": calibration.ece(torch.softmax(logits, 1), labels) if len(labels) else float("nan"),
-        "nll": calibration.nll(logits, labels, predictor.temperature) if len(labels) else float("nan"),
+        "ece": calibration.ece(probs, y) if has else float("nan"),
+        "ece_bins": calibration.binning(),
+        "ece_before_temperature": calibration.ece(calibration.probabilities(z), y) if has else float("nan"),
+        "nll": calibration.nll(z, y, predictor.temperature) if has else float("nan"),
         "images_per_s": len(labels) / seconds if seconds > 0 else float("nan"),
-        "tta": predictor.tta,
+        "tta_level": predictor.tta_level,
+        "backend": predictor.backend_name,
         "temperature": predictor.temperature,
         "skipped": [{"file": f, "reason": r} for f, r in images.skipped],
     }

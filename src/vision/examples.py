@@ -1,4 +1,4 @@
-"""Example images for the page: validation images when the data is here, otherwise images made by code.
+"""Example images for the page: a few validation images when the data is here, plus images made by code.
 
 No dataset image is ever committed: the fallback examples are drawn with PIL here, plus the
 portrait that ships inside matplotlib (useful to show rejection of a person).
@@ -6,14 +6,18 @@ portrait that ships inside matplotlib (useful to show rejection of a person).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from src.vision.data import ImageSet, load, stratified_split
-from src.vision.preprocess import to_model_image
+from src.core import datasets
+from src.vision.preprocess import BadImageError, load_for_model, to_model_image
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -26,24 +30,36 @@ class Example:
     label: str | None = None
 
 
-def validation_set(val_size: int, seed: int) -> ImageSet:
-    """The validation split the model was calibrated on (same seed and size as training).
+def dataset_folder(config: dict[str, Any] | None = None) -> Path | None:
+    """Where the training images can be read one by one, without copying or decoding the whole set.
 
-    Raises :class:`src.core.datasets.DataMissingError` when the data is not on this machine.
+    The verified cache when it exists, else the mirror's folder (read only), else a ``--data`` folder the
+    model was trained on (from the card's config); None when none is on this machine.
     """
-    full = load("mirror", progress=False)
-    _, val_idx = stratified_split(full.labels, val_size, seed)
-    return full.subset(val_idx)
+    if config and config.get("data"):
+        folder = Path(str(config["data"]))
+        return folder if folder.is_dir() else None
+    if datasets.is_cached("cifar10"):
+        return datasets.cached_path("cifar10")
+    mirror, tree = datasets.mirror_dir(), datasets.get("cifar10").tree
+    if mirror is not None and tree and (mirror / tree).is_dir():
+        return mirror / tree
+    return None
 
 
-def validation_examples(val: ImageSet, per_class: int = 2) -> list[Example]:
-    """The first ``per_class`` validation images of every class."""
+def decode_listed(folder: Path, rows: list[dict[str, Any]]) -> list[Example]:
+    """Decode only the listed files (``rows`` from :mod:`src.vision.insights`); unreadable ones are logged, skipped."""
     out = []
-    labels = val.labels.numpy()
-    for label, name in enumerate(val.classes):
-        for n, i in enumerate(np.flatnonzero(labels == label)[:per_class], 1):
-            image = val.images[i].permute(1, 2, 0).numpy().copy()
-            out.append(Example(f"validation: {name} #{n}", image, image, name))
+    for row in rows:
+        path = (folder / row["file"]).resolve()
+        if not path.is_relative_to(folder.resolve()):  # the file names come from our own artifact; stay inside anyway
+            continue
+        try:
+            image, original, _ = load_for_model(path)
+        except (BadImageError, OSError) as exc:
+            log.warning("example %s unreadable: %s", row["file"], exc)
+            continue
+        out.append(Example(row.get("name", row["file"]), image, np.asarray(original), row.get("label")))
     return out
 
 

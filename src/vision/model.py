@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from src.core.hardware import bf16_inference
+from src.core.hardware import cpu_has_native_bf16
 
 #: Per-channel mean and std of CIFAR-10 train images in [0, 1]; inputs are normalised with them.
 CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
@@ -32,6 +32,10 @@ class NetConfig:
     whiten_kernel: int = 2
     batchnorm_momentum: float = 0.6
     scaling_factor: float = 1 / 9
+    #: airbench's partial identity init of every 3x3 conv (off only in the ablation).
+    dirac: bool = True
+    #: airbench's BatchNorm has no learned scale (on only in the ablation).
+    bn_scale: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self) | {"widths": list(self.widths)}
@@ -42,35 +46,43 @@ class NetConfig:
 
 
 class BatchNorm(nn.BatchNorm2d):
-    """Batch norm with a frozen scale (only the shift learns), as in airbench."""
+    """Batch norm with a frozen scale (only the shift learns), as in airbench.
 
-    def __init__(self, num_features: int, momentum: float, eps: float = 1e-12) -> None:
+    ``momentum`` is airbench's (the weight of the old running statistics, 0.6); PyTorch's argument is
+    the weight of the new batch, hence ``1 - momentum``. eps is airbench's 1e-12.
+    """
+
+    def __init__(self, num_features: int, momentum: float, eps: float = 1e-12, scale: bool = False) -> None:
         super().__init__(num_features, eps=eps, momentum=1 - momentum)
-        self.weight.requires_grad = False
+        self.weight.requires_grad = scale
 
 
 class Conv(nn.Conv2d):
-    """3x3 'same' conv without bias, initialised partly as identity (dirac) so early training is stable."""
+    """3x3 'same' conv without bias, initialised partly as identity (dirac) so early training is stable:
+    the first ``channels_in`` filters pass their input through, an implicit residual connection."""
 
-    def __init__(self, channels_in: int, channels_out: int) -> None:
+    def __init__(self, channels_in: int, channels_out: int, dirac: bool = True) -> None:
+        self.dirac = dirac  # read by reset_parameters, which nn.Conv2d.__init__ calls
         super().__init__(channels_in, channels_out, kernel_size=3, padding="same", bias=False)
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
-        w = self.weight.data
-        torch.nn.init.dirac_(w[: w.size(1)])
+        if self.dirac:
+            w = self.weight.data
+            torch.nn.init.dirac_(w[: w.size(1)])
 
 
 class ConvGroup(nn.Module):
     """conv -> max-pool -> BN -> GELU -> conv -> BN -> GELU."""
 
-    def __init__(self, channels_in: int, channels_out: int, momentum: float) -> None:
+    def __init__(self, channels_in: int, channels_out: int, config: NetConfig) -> None:
         super().__init__()
-        self.conv1 = Conv(channels_in, channels_out)
+        momentum, scale = config.batchnorm_momentum, config.bn_scale
+        self.conv1 = Conv(channels_in, channels_out, config.dirac)
         self.pool = nn.MaxPool2d(2)
-        self.norm1 = BatchNorm(channels_out, momentum)
-        self.conv2 = Conv(channels_out, channels_out)
-        self.norm2 = BatchNorm(channels_out, momentum)
+        self.norm1 = BatchNorm(channels_out, momentum, scale=scale)
+        self.conv2 = Conv(channels_out, channels_out, config.dirac)
+        self.norm2 = BatchNorm(channels_out, momentum, scale=scale)
         self.activ = nn.GELU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -88,10 +100,11 @@ class Net(nn.Module):
         whiten_width = 2 * 3 * config.whiten_kernel**2
         self.whiten = nn.Conv2d(3, whiten_width, config.whiten_kernel, padding=0, bias=True)
         self.whiten.weight.requires_grad = False  # set from data by init_whitening, never trained
+        nn.init.zeros_(self.whiten.bias)  # airbench zeroes it; it trains for the first epochs only
         self.act = nn.GELU()
-        self.layer1 = ConvGroup(whiten_width, w1, config.batchnorm_momentum)
-        self.layer2 = ConvGroup(w1, w2, config.batchnorm_momentum)
-        self.layer3 = ConvGroup(w2, w3, config.batchnorm_momentum)
+        self.layer1 = ConvGroup(whiten_width, w1, config)
+        self.layer2 = ConvGroup(w1, w2, config)
+        self.layer3 = ConvGroup(w2, w3, config)
         self.pool = nn.AdaptiveMaxPool2d(1)
         self.head = nn.Linear(w3, config.num_classes, bias=False)
 
@@ -130,39 +143,60 @@ def normalize(images: torch.Tensor) -> torch.Tensor:
     return (images.float() / 255 - mean) / std
 
 
-def _shifted(x: torch.Tensor, pixels: int) -> torch.Tensor:
-    """``x`` moved ``pixels`` down (negative: up), the edge row filled by reflection."""
-    padded = F.pad(x, (0, 0, 1, 1), mode="reflect")
-    return padded[:, :, 1 - pixels : 33 - pixels, :].contiguous(memory_format=torch.channels_last)
-
-
-#: Forward passes per image in :func:`tta_logits`.
+#: Forward passes per image in :func:`tta_logits` at level 2 (airbench's ``tta_level=2``).
 TTA_PASSES = 6
 
 
-def tta_logits(net: Net, x: torch.Tensor) -> torch.Tensor:
-    """Test-time augmentation in the style of airbench, for normalised (N,3,32,32) input: the image and its
-    mirror, as is (weight 1/2) and shifted one pixel up and down (1/4 each), :data:`TTA_PASSES` passes. On
-    the validation split it adds about half a point over the mirror alone. Vertical shifts keep it
-    mirror-invariant."""
+def tta_views(x: torch.Tensor, level: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
+    """The test-time views of a normalised (N,3,32,32) batch, stacked into one (V*N,3,32,32) batch, and the
+    weight of each view (V,).
 
-    def mirrored(z: torch.Tensor) -> torch.Tensor:
-        return (net(z).float() + net(z.flip(-1)).float()) / 2
+    airbench94's multi-crop TTA: level 0 is the image alone; level 1 the image and its mirror (1/2 each);
+    level 2 adds both, translated one pixel up-and-left and down-and-right (reflect padding): the
+    untranslated pair weighs 1/2, the four translated views 1/8 each. All views go through the net as
+    one batch, so one uploaded photo costs one forward call, not six.
+    """
+    if level <= 0:
+        return x, torch.ones(1)
+    views = [x, x.flip(-1)]
+    weights = [0.5, 0.5]
+    if level >= 2:
+        padded = F.pad(x, (1, 1, 1, 1), mode="reflect")
+        for shifted in (padded[:, :, 0:32, 0:32], padded[:, :, 2:34, 2:34]):
+            views += [shifted, shifted.flip(-1)]
+        weights = [0.25, 0.25] + [0.125] * 4
+    stacked = torch.cat(views).contiguous(memory_format=torch.channels_last)
+    return stacked, torch.tensor(weights)
 
-    return 0.5 * mirrored(x) + 0.25 * mirrored(_shifted(x, 1)) + 0.25 * mirrored(_shifted(x, -1))
+
+def combine_views(logits: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """(V*N, C) logits of :func:`tta_views` -> (N, C), the weighted mean over the views."""
+    per_view = logits.float().view(len(weights), -1, logits.shape[-1])
+    return (per_view * weights.view(-1, 1, 1)).sum(0)
+
+
+def tta_logits(net: nn.Module, x: torch.Tensor, level: int = 2) -> torch.Tensor:
+    """Logits averaged over the :func:`tta_views` of normalised input (keeps autograd: FGSM, Grad-CAM)."""
+    views, weights = tta_views(x, level)
+    return combine_views(net(views), weights)
 
 
 @torch.no_grad()
-def batched_logits(net: Net, images: torch.Tensor, *, tta: bool = True, batch_size: int = 1000) -> torch.Tensor:
-    """Logits for (N,3,32,32) uint8 images, in eval mode, with :func:`tta_logits` when ``tta``."""
+def batched_logits(net: nn.Module, images: torch.Tensor, *, tta: bool | int = True, batch_size: int = 1000,
+                   precision: str = "auto") -> torch.Tensor:
+    """Logits for (N,3,32,32) uint8 images, in eval mode, through :func:`tta_logits` (``tta`` True = level 2).
+
+    ``precision`` "auto" uses bf16 autocast where the CPU has it natively; "fp32" forces float32.
+    """
     net.eval()
+    level = 2 if tta is True else int(tta)
     device = next(net.parameters()).device
     out = []
     for start in range(0, len(images), batch_size):
         x = normalize(images[start : start + batch_size].to(device)).contiguous(memory_format=torch.channels_last)
-        with bf16_inference():
-            logits = tta_logits(net, x) if tta else net(x).float()
-        out.append(logits.cpu())
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision != "fp32" and cpu_has_native_bf16()):
+            logits = tta_logits(net, x, level)
+        out.append(logits.float().cpu())
     return torch.cat(out) if out else torch.empty(0, net.config.num_classes)
 
 

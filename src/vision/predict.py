@@ -17,21 +17,16 @@ import numpy as np
 import torch
 from safetensors.torch import load_file
 
+from src.core.contract import CONFIG_FILE, WEIGHTS_FILE, ModelMissingError
 from src.core.settings import model_dir
-from src.vision.model import Net, NetConfig, batched_logits, normalize, tta_logits
+from src.vision.backends import make_backend
+from src.vision.model import Net, NetConfig, combine_views, normalize, tta_logits, tta_views
 from src.vision.preprocess import BadImageError, load_for_model
 
-WEIGHTS_FILE = "model.safetensors"
-CONFIG_FILE = "config.json"
+__all__ = ["DEFAULT_THRESHOLD", "ModelMissingError", "Prediction", "Predictor"]
+
 #: Default rejection threshold on the calibrated top-1 probability.
 DEFAULT_THRESHOLD = 0.5
-
-
-class ModelMissingError(FileNotFoundError):
-    """No trained model in the artifact folder; the message names the command that makes one."""
-
-    def __init__(self, folder: Path) -> None:
-        super().__init__(f"No trained vision model in {folder}. Train one with `python -m src.vision.train`.")
 
 
 @dataclass
@@ -71,35 +66,59 @@ def as_batch(images: np.ndarray | torch.Tensor) -> torch.Tensor:
 
 
 class Predictor:
-    """A read-only classifier around the trained net (safe to share between Streamlit sessions)."""
+    """A read-only classifier around the trained net (safe to share between Streamlit sessions).
 
-    def __init__(self, net: Net, classes: list[str], temperature: float, tta: bool = True) -> None:
+    ``net`` (float32, unfolded) serves the explanations; batched inference goes through ``backend``
+    (see :mod:`src.vision.backends`), chosen at load time from the CPU's features unless named.
+    """
+
+    def __init__(self, net: Net, classes: list[str], temperature: float, tta_level: int = 2,
+                 backend: str = "auto", folder: Path | None = None) -> None:
         self.net = net.eval()
         self.classes = classes
         self.temperature = temperature
-        self.tta = tta
+        self.tta_level = int(tta_level)
+        self.backend_name, self._forward = make_backend(self.net, backend, folder)
+
+    @property
+    def tta(self) -> bool:
+        """Whether predictions average test-time views (setting it switches between level 2 and none)."""
+        return self.tta_level > 0
+
+    @tta.setter
+    def tta(self, on: bool) -> None:
+        self.tta_level = 2 if on else 0
 
     @classmethod
-    def from_artifact(cls, folder: Path | None = None, *, threads: int | None = None) -> Predictor:
+    def from_artifact(cls, folder: Path | None = None, *, threads: int | None = None,
+                      backend: str = "auto") -> Predictor:
         """Rebuild the model from its folder alone: config.json + model.safetensors."""
         folder = Path(folder or model_dir("vision"))
-        if not (folder / WEIGHTS_FILE).is_file():
-            raise ModelMissingError(folder)
+        if not (folder / WEIGHTS_FILE).is_file() or not (folder / CONFIG_FILE).is_file():
+            raise ModelMissingError("vision", folder)
         if threads:
             torch.set_num_threads(threads)
         config = json.loads((folder / CONFIG_FILE).read_text())
         net = Net(NetConfig.from_dict(config["net"]))
         net.load_state_dict(load_file(folder / WEIGHTS_FILE))
         net = net.to(memory_format=torch.channels_last).eval()
-        return cls(net, config["classes"], float(config["temperature"]), bool(config.get("tta", True)))
+        level = config.get("tta_level", 2 if config.get("tta", True) else 0)
+        return cls(net, config["classes"], float(config["temperature"]), level, backend, folder)
 
+    @torch.no_grad()
     def logits(self, images: np.ndarray | torch.Tensor, *, batch_size: int = 1000) -> torch.Tensor:
-        """Raw (uncalibrated) logits for a batch of uint8 images."""
-        return batched_logits(self.net, as_batch(images), tta=self.tta, batch_size=batch_size)
+        """Raw (uncalibrated) logits for a batch of uint8 images, all TTA views of a chunk in one forward call."""
+        batch = as_batch(images)
+        out = []
+        for start in range(0, len(batch), batch_size):
+            x = normalize(batch[start : start + batch_size]).contiguous(memory_format=torch.channels_last)
+            views, weights = tta_views(x, self.tta_level)
+            out.append(combine_views(self._forward(views), weights))
+        return torch.cat(out) if out else torch.empty(0, len(self.classes))
 
     def logits_with_grad(self, x: torch.Tensor) -> torch.Tensor:
         """Logits for normalised float input that keep the autograd graph (FGSM, Grad-CAM)."""
-        return tta_logits(self.net, x) if self.tta else self.net(x)
+        return tta_logits(self.net, x, self.tta_level)
 
     def predict_batch(self, images: np.ndarray | torch.Tensor) -> np.ndarray:
         """Calibrated probabilities, (N, num_classes)."""

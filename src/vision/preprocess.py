@@ -99,3 +99,25 @@ def load_for_model(source: bytes | str | Path) -> tuple[np.ndarray, Image.Image,
     if min(image.size) < 8:
         notes.append(f"Very small image ({image.size[0]}x{image.size[1]}): upscaled, expect a guess.")
     return to_model_image(image), image, notes
+
+
+#: Longest side of the preview shown next to the model's input.
+PREVIEW_SIDE = 512
+#: Shortest side of that preview: a 20000x1 strip is padded to this instead of shrinking to 0 px.
+PREVIEW_MIN_SIDE = 16
+
+
+def preview(image: Image.Image | np.ndarray) -> np.ndarray:
+    """An RGB array for display: at most :data:`PREVIEW_SIDE` px long and never thinner than
+    :data:`PREVIEW_MIN_SIDE` px (extreme strips are letterboxed on white), so no viewer has to resize a
+    side to zero pixels."""
+    image = Image.fromarray(image) if isinstance(image, np.ndarray) else image
+    w, h = image.size
+    scale = min(1.0, PREVIEW_SIDE / max(w, h))
+    small = image.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.LANCZOS)
+    canvas_size = (max(small.width, PREVIEW_MIN_SIDE), max(small.height, PREVIEW_MIN_SIDE))
+    if canvas_size != small.size:
+        canvas = Image.new("RGB", canvas_size, (255, 255, 255))
+        canvas.paste(small, ((canvas_size[0] - small.width) // 2, (canvas_size[1] - small.height) // 2))
+        small = canvas
+    return np.asarray(small.convert("RGB"))

@@ -8,8 +8,7 @@ import torch
 
 from src.core.cards import load_card
 from src.core.settings import model_dir
-from src.vision.data import CIFAR10_CLASSES
-from src.vision.examples import validation_set
+from src.vision.data import CIFAR10_CLASSES, validation_split
 from src.vision.predict import Predictor
 from tests.conftest import require_dataset
 
@@ -26,7 +25,7 @@ def predictor() -> Predictor:
 @pytest.fixture(scope="module")
 def val_sample():
     require_dataset("cifar10")
-    val = validation_set(5000, 0)
+    val = validation_split(5000, 0)
     index = np.arange(0, 5000, 5)  # 1,000 images, 100 per class
     return val.images[index].permute(0, 2, 3, 1).numpy(), val.labels[index].numpy()
 

@@ -9,9 +9,11 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
+from src.core.contract import ModelMissingError
 from src.vision import explain, robustness
-from src.vision.model import Net, NetConfig, count_parameters, init_whitening, normalize
-from src.vision.predict import ModelMissingError, Predictor
+from src.vision.backends import fold_batchnorm, make_backend
+from src.vision.model import TTA_PASSES, Net, NetConfig, count_parameters, init_whitening, normalize, tta_views
+from src.vision.predict import Predictor
 
 TINY = NetConfig(widths=(8, 16, 16))
 CLASSES = [f"c{i}" for i in range(10)]
@@ -60,14 +62,49 @@ def test_missing_artifact_names_the_training_command(tmp_path):
         Predictor.from_artifact(tmp_path)
 
 
-def test_prediction_is_calibrated_probabilities_and_mirror_invariant(predictor):
+def test_prediction_is_calibrated_probabilities(predictor):
     image = _image()
     pred = predictor.predict_image(image)
     assert pred.probs.shape == (10,) and abs(pred.probs.sum() - 1) < 1e-5
     assert pred.top_k(3)[0][0] == pred.label
-    # flip test-time augmentation averages the image with its mirror, so the mirror gets the same answer
-    np.testing.assert_allclose(predictor.predict_batch(image[:, ::-1].copy())[0], pred.probs, atol=1e-5)
     assert pred.rejected(threshold=1.01) and not pred.rejected(threshold=0.0)
+
+
+def test_mirror_tta_is_mirror_invariant():
+    torch.manual_seed(0)
+    mirror_only = Predictor(Net(TINY).eval(), CLASSES, temperature=1.0, tta_level=1, backend="torch-fp32")
+    image = _image()
+    np.testing.assert_allclose(mirror_only.predict_batch(image[:, ::-1].copy()),
+                               mirror_only.predict_batch(image), atol=1e-5)
+
+
+def test_tta_views_follow_airbench():
+    x = torch.randn(2, 3, 32, 32)
+    views, weights = tta_views(x, 2)
+    assert views.shape == (12, 3, 32, 32) and len(weights) == TTA_PASSES == 6
+    assert float(weights.sum()) == pytest.approx(1.0)
+    assert torch.equal(views[2:4], x.flip(-1))  # the mirror
+    assert torch.equal(views[4:6, :, 1:, 1:], x[:, :, :-1, :-1])  # shifted one pixel down and right
+    assert torch.equal(views[8:10, :, :-1, :-1], x[:, :, 1:, 1:])  # and one pixel up and left
+    assert tta_views(x, 0)[0].shape == (2, 3, 32, 32)
+
+
+def test_folded_batchnorm_gives_the_same_logits():
+    torch.manual_seed(0)
+    net = Net(TINY)
+    net.train()
+    for _ in range(3):  # give the BN layers non-trivial running statistics and biases
+        net(torch.randn(16, 3, 32, 32) * 2 + 0.5)
+    for module in net.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.bias.data.uniform_(-0.5, 0.5)
+    net.eval()
+    x = torch.randn(5, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(fold_batchnorm(net)(x), net(x), atol=1e-4, rtol=1e-4)
+    name, forward = make_backend(net, "torch-fp32")
+    assert name == "torch-fp32"
+    torch.testing.assert_close(forward(x), net(x).detach(), atol=1e-4, rtol=1e-4)
 
 
 def test_batch_and_single_predictions_agree(predictor):

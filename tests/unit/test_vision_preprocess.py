@@ -11,7 +11,15 @@ import pytest
 from PIL import Image
 
 from src.vision import data
-from src.vision.preprocess import BadImageError, load_for_model, open_image, to_model_image
+from src.vision.preprocess import (
+    PREVIEW_MIN_SIDE,
+    PREVIEW_SIDE,
+    BadImageError,
+    load_for_model,
+    open_image,
+    preview,
+    to_model_image,
+)
 
 
 def _png(image: Image.Image) -> bytes:
@@ -130,3 +138,16 @@ def test_folder_loader_reports_bad_files_instead_of_dropping_them(tmp_path, monk
     loaded = data.load_folder(tmp_path / "set", progress=False)
     assert len(loaded) == 1
     assert loaded.skipped[0][0].endswith("fake.jpg")
+
+
+@pytest.mark.parametrize("size", [(20000, 1), (1, 20000), (1, 1), (3000, 2000)])
+def test_extreme_strips_give_a_note_and_a_viewable_preview(size):
+    """Issue 16 #7: a 20000x1 image got "height and width must be > 0" on the page; now it is classified with
+    the CLI's "very small image" note, and its preview has no zero-pixel side."""
+    image, original, notes = load_for_model(_png(Image.new("RGB", size, (200, 30, 30))))
+    assert image.shape == (32, 32, 3)
+    if min(size) < 8:
+        assert any("Very small image" in n for n in notes)
+    shown = preview(original)
+    assert shown.ndim == 3 and min(shown.shape[:2]) >= PREVIEW_MIN_SIDE and max(shown.shape[:2]) <= PREVIEW_SIDE
+    Image.fromarray(shown).resize((shown.shape[1] // 2 or 1, max(1, shown.shape[0] // 2)))  # a viewer can shrink it

@@ -1,0 +1,130 @@
+"""Inference backends for the CNN, chosen at load time by the CPU's features.
+
+Each backend maps a normalised, channels_last (N,3,32,32) float batch to (N, classes) float logits:
+
+* ``torch-bf16``: eager PyTorch under bf16 autocast, on CPUs with native bf16 (AVX512-BF16/AMX);
+* ``onnx-int8``: ONNX Runtime on the int8 graph (static quantisation, :mod:`src.vision.export`), used on
+  CPUs without native bf16 when the artifact records that it stays within 0.2 points of float32;
+* ``onnx-fp32``: ONNX Runtime, all graph optimisations, on the folded float32 graph;
+* ``torch-fp32``: eager PyTorch in float32 with every BatchNorm folded into the conv before it.
+  airbench's BN has no learned scale, so its per-channel scale 1/sqrt(var + eps) is positive and the
+  BN after a max-pool commutes with the pool: all six BNs fold, and the net becomes convs, pools and GELUs.
+
+The explanations (Grad-CAM, FGSM) always use the unfolded float32 net, which keeps its layer names.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from src.core.hardware import cpu_has_native_bf16
+from src.vision.model import ConvGroup, Net
+
+log = logging.getLogger(__name__)
+
+Backend = Callable[[torch.Tensor], torch.Tensor]
+#: Every backend :func:`make_backend` knows.
+BACKENDS = ("torch-bf16", "onnx-int8", "onnx-fp32", "torch-fp32")
+#: Artifact files written by :mod:`src.vision.export`.
+ONNX_FILE = "model.onnx"
+INT8_FILE = "model.int8.onnx"
+BACKENDS_FILE = "backends.json"
+_ONNX_FILES = {"onnx-fp32": ONNX_FILE, "onnx-int8": INT8_FILE}
+
+
+def _fold(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> nn.Conv2d:
+    """A conv with bias equal to conv followed by eval-mode ``norm`` (also across a max-pool: scale > 0)."""
+    scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
+    if bool((scale <= 0).any()):
+        raise ValueError("BatchNorm with a non-positive scale cannot be folded across a max-pool")
+    fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, padding=conv.padding, bias=True)
+    with torch.no_grad():
+        fused.weight.copy_(conv.weight * scale.view(-1, 1, 1, 1))
+        fused.bias.copy_(norm.bias - norm.running_mean * scale)
+    return fused
+
+
+@torch.no_grad()
+def fold_batchnorm(net: Net) -> Net:
+    """A copy of ``net`` (eval mode) with every BatchNorm folded into its conv; same logits up to rounding."""
+    folded = copy.deepcopy(net).eval()
+    for group in (folded.layer1, folded.layer2, folded.layer3):
+        assert isinstance(group, ConvGroup)
+        group.conv1, group.norm1 = _fold(group.conv1, group.norm1), nn.Identity()
+        group.conv2, group.norm2 = _fold(group.conv2, group.norm2), nn.Identity()
+    for p in folded.parameters():
+        p.requires_grad_(False)
+    return folded.to(memory_format=torch.channels_last)
+
+
+def available_backends(folder: Path | None) -> list[str]:
+    """The backends that can run here: bf16 only with native support, ONNX only with the runtime and files."""
+    names = ["torch-fp32"]
+    if cpu_has_native_bf16():
+        names.append("torch-bf16")
+    if folder is not None and importlib.util.find_spec("onnxruntime") is not None:
+        names += [name for name, file in _ONNX_FILES.items() if (Path(folder) / file).is_file()]
+    return names
+
+
+def _accuracy_ok(folder: Path, name: str) -> bool:
+    """True when ``backends.json`` records that ``name`` kept accuracy within the allowed drop."""
+    try:
+        return bool(json.loads((Path(folder) / BACKENDS_FILE).read_text())["backends"][name]["ok"])
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def auto_backend(folder: Path | None = None) -> str:
+    """bf16 where the CPU runs it natively; else the fastest checked ONNX graph; else folded float32 PyTorch."""
+    if cpu_has_native_bf16():
+        return "torch-bf16"
+    available = available_backends(folder)
+    for name in ("onnx-int8", "onnx-fp32"):
+        if name in available and _accuracy_ok(folder, name):
+            return name
+    return "torch-fp32"
+
+
+def _onnx_backend(path: Path, threads: int) -> Backend:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(session.run(None, {"x": x.contiguous().numpy()})[0])
+    return run
+
+
+def make_backend(net: Net, name: str = "auto", folder: Path | None = None) -> tuple[str, Backend]:
+    """(resolved name, callable) for ``name`` in :data:`BACKENDS` or "auto" (ONNX files come from ``folder``)."""
+    name = auto_backend(folder) if name == "auto" else name
+    if name == "torch-bf16":
+        def bf16(x: torch.Tensor) -> torch.Tensor:
+            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+                return net(x).float()
+        return name, bf16
+    if name == "torch-fp32":
+        folded = fold_batchnorm(net)
+
+        def fp32(x: torch.Tensor) -> torch.Tensor:
+            with torch.no_grad():
+                return folded(x)
+        return name, fp32
+    if name in _ONNX_FILES:
+        if folder is None or not (Path(folder) / _ONNX_FILES[name]).is_file():
+            raise ValueError(f"Backend '{name}' needs {_ONNX_FILES[name]} in the artifact folder.")
+        return name, _onnx_backend(Path(folder) / _ONNX_FILES[name], torch.get_num_threads())
+    raise ValueError(f"Unknown backend '{name}'; choose one of {', '.join(BACKENDS)} or 'auto'.")
