@@ -35,7 +35,7 @@ MAX_BATCH_SECONDS = 30.0
 SUPPORTED = (".pdf", ".txt", ".md", ".markdown", ".docx", ".srt", ".vtt")
 #: The ``reason`` codes an :class:`IngestError` carries, for a page that groups refusals.
 REASONS = ("unsupported", "empty", "too_big", "binary", "wrong_type", "encrypted", "no_text", "not_pdf",
-           "not_docx", "damaged", "zip_bomb", "unsafe_xml", "too_slow", "unreadable")
+           "not_docx", "damaged", "zip_bomb", "pdf_bomb", "unsafe_xml", "too_slow", "unreadable")
 
 
 class IngestError(ValueError):
@@ -138,13 +138,51 @@ def _open_pdf(data: bytes, name: str):  # -> pypdf.PdfReader (imported lazily: p
     return reader
 
 
+#: What one PDF stream may inflate to. A text page's content stream is tens of KB; pypdf's own default
+#: (75 MB per stream) would let each page of a bomb cost 75 MB, 200 pages in a row.
+MAX_PDF_STREAM_BYTES = 16 * 1024 * 1024
+
+
+def _page_text(page, name: str, number: int) -> str | None:
+    """The page's text ("" for a page without any), or None when its content passes the inflate limit.
+
+    pypdf's ``extract_text`` returns "" for a stream that hits the limit, the same as for a scan, so an
+    empty page is asked again for its raw content to tell the two apart.
+    """
+    from pypdf.errors import LimitReachedError
+
+    text = page.extract_text() or ""
+    if text.strip():
+        return text
+    try:
+        contents = page.get_contents()
+        if contents is not None:
+            contents.get_data()
+    except LimitReachedError:
+        log.info("page %d of %s passes the PDF inflate limit", number, name)
+        return None
+    except Exception:  # any other trouble with an empty page changes nothing: it had no text
+        log.debug("content of empty page %d of %s unreadable", number, name, exc_info=True)
+    return ""
+
+
 def _read_pdf(data: bytes, name: str, deadline: Deadline) -> tuple[str, list[str]]:
+    from pypdf import apply_configuration
+
+    limits = {key: MAX_PDF_STREAM_BYTES for key in (
+        "zlib_maximum_output_length", "lzw_maximum_output_length", "run_length_maximum_output_length",
+        "array_based_stream_maximum_output_length", "brotli_maximum_output_length")}
+    with apply_configuration(**limits, stream_decoding_work_maximum_length=4 * MAX_PDF_STREAM_BYTES):
+        return _read_pdf_pages(data, name, deadline)
+
+
+def _read_pdf_pages(data: bytes, name: str, deadline: Deadline) -> tuple[str, list[str]]:
     reader = _open_pdf(data, name)
     total = len(reader.pages)
     notes = []
     if total > MAX_PDF_PAGES:
         notes.append(f"Only the first {MAX_PDF_PAGES} of {total} pages were read.")
-    pages, chars = [], 0
+    pages, chars, bombs = [], 0, 0
     for number in range(min(total, MAX_PDF_PAGES)):
         if deadline.expired():
             if not pages:
@@ -155,15 +193,24 @@ def _read_pdf(data: bytes, name: str, deadline: Deadline) -> tuple[str, list[str
             break
         if chars > MAX_DOC_CHARS:
             break  # _finish cuts at the cap and says so; later pages would be cut anyway
+        if bombs >= 3 and not pages:
+            break  # three bomb pages and no text: refuse now rather than inflate 200 of them
         try:
-            text = reader.pages[number].extract_text() or ""
+            text = _page_text(reader.pages[number], name, number + 1)
         except Exception:  # one broken page must not lose the others
             log.info("page %d of %s failed", number + 1, name, exc_info=True)
             notes.append(f"Page {number + 1} could not be read and was skipped.")
             continue
-        if text.strip():
+        if text is None:
+            bombs += 1
+            notes.append(f"Page {number + 1} expands past the {MAX_PDF_STREAM_BYTES // 2**20} MB reading limit "
+                         "and was skipped.")
+        elif text.strip():
             pages.append(f"## Page {number + 1}\n\n{text.strip()}")
             chars += len(pages[-1])
+    if not pages and bombs:
+        raise IngestError(f"{name} has pages that expand past the {MAX_PDF_STREAM_BYTES // 2**20} MB reading limit; "
+                          "it looks like a decompression bomb and was refused.", reason="pdf_bomb")
     if not pages:
         raise IngestError(
             f"{name} has no text layer (it is probably a scan). This demo does not run OCR, "

@@ -17,7 +17,7 @@ import pytest
 
 from src.rag import documents, docx_reader
 from src.rag.documents import MAX_DOC_CHARS, REASONS, IngestError, load_bytes
-from src.rag.pdfgen import text_pdf
+from src.rag.pdfgen import flate_bomb_pdf, text_pdf
 
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 HEAD = f'<?xml version="1.0" encoding="UTF-8"?><w:document {W}><w:body>'.encode()
@@ -283,3 +283,28 @@ def test_a_batch_that_runs_out_of_time_reports_the_files_it_did_not_read(monkeyp
     assert set(collection) == {"kept"}
     assert [level for level, _ in messages] == ["error", "error"]
     assert all("was not read" in text and name in text for (_, text), name in zip(messages, "ab", strict=True))
+
+
+# --- PDF decompression bombs ------------------------------------------------------------------
+
+
+def test_a_pdf_whose_pages_inflate_past_the_limit_is_refused_as_a_bomb():
+    data = flate_bomb_pdf(pages=50)
+    assert len(data) < 1_000_000
+    error = _refusal("bomb.pdf", data)
+    assert error.reason == "pdf_bomb" and "decompression bomb" in str(error)
+    assert _peak_mb(lambda: load_bytes("bomb.pdf", data)) < 80  # pypdf's own limit alone allows 75 MB a page
+
+
+def test_one_bomb_page_is_skipped_with_a_note_and_the_text_pages_are_kept():
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(text_pdf(["Cormorants dive for fish."]))))
+    writer.append(PdfReader(io.BytesIO(flate_bomb_pdf(pages=1))))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    doc = load_bytes("mixed.pdf", buffer.getvalue())
+    assert "Cormorants dive" in doc.text
+    assert doc.notes == [f"Page 2 expands past the {documents.MAX_PDF_STREAM_BYTES // 2**20} MB reading limit "
+                         "and was skipped."]
