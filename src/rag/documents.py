@@ -134,7 +134,8 @@ def _open_pdf(data: bytes, name: str):  # -> pypdf.PdfReader (imported lazily: p
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError, AttributeError) as exc:
         log.info("PDF %s rejected: %r", name, exc)
-        raise IngestError(f"{name} is not a readable PDF ({type(exc).__name__}).", reason="not_pdf") from exc
+        raise IngestError(f"{name} is not a readable PDF (it is damaged, or not a PDF at all).",
+                          reason="not_pdf") from exc
     return reader
 
 
@@ -306,9 +307,9 @@ def add_uploads(collection: dict[str, Document], files: list[tuple[str, bytes]],
         except IngestError as exc:
             messages.append(("error", str(exc)))
             continue
-        except Exception as exc:  # a parser bug on one file must not cost the others
+        except Exception:  # a parser bug on one file must not cost the others
             log.warning("upload %s failed", name, exc_info=True)
-            messages.append(("error", f"{name} could not be read ({type(exc).__name__})."))
+            messages.append(("error", f"{name} could not be read because of an unexpected problem (it was logged)."))
             continue
         doc.source = f"upload/{name}"
         updated[doc.source] = doc

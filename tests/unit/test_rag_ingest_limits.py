@@ -308,3 +308,13 @@ def test_one_bomb_page_is_skipped_with_a_note_and_the_text_pages_are_kept():
     assert "Cormorants dive" in doc.text
     assert doc.notes == [f"Page 2 expands past the {documents.MAX_PDF_STREAM_BYTES // 2**20} MB reading limit "
                          "and was skipped."]
+
+
+def test_an_unexpected_parser_failure_is_reported_without_raw_exception_text(monkeypatch):
+    def broken(name, data, **_):
+        raise RuntimeError("internal detail /srv/app/secret.py line 3")
+
+    monkeypatch.setattr(documents, "load_bytes", broken)
+    collection, messages = documents.add_uploads({}, [("odd.txt", b"text")])
+    assert collection == {} and messages == [
+        ("error", "odd.txt could not be read because of an unexpected problem (it was logged).")]
