@@ -22,6 +22,9 @@ _TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 _TIMING = re.compile(rf"^\s*({_TIME})\s*-->\s*{_TIME}\b.*$")
 #: A line that starts with a timestamp: ``[00:01:23]``, ``(01:23)``, ``00:01:23.4 -``, ``1:23:45``.
 _PREFIX = re.compile(rf"^\s*[\[(]?({_TIME})[\])]?\s*(?:[-–—|:]\s*)?(?=\S|$)")
+#: What makes a line count as timestamped when deciding whether a file is a transcript: a bracketed time
+#: or one with seconds. A bare "09:00 Registration" is how agendas look, and their times must stay.
+_STAMPED = re.compile(r"^\s*(?:[\[(]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?[\])]|\d{1,2}:\d{2}:\d{2})")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _TAG = re.compile(r"</?[a-z][^>]*>|<\d{1,2}:\d{2}[^>]*>", re.IGNORECASE)
 #: ``Alice: words``, ``SPEAKER_01: words``, ``Dr. Jane Doe: words``: one to three name-like words.
@@ -59,7 +62,7 @@ def is_transcript(lines: list[str]) -> bool:
     """Enough timing lines (SRT/VTT) or timestamp-prefixed lines to be a transcript, not prose."""
     filled = [line for line in lines if line.strip()]
     timing = sum(1 for line in filled if _TIMING.match(line))
-    prefixed = sum(1 for line in filled if _PREFIX.match(line) and not _TIMING.match(line))
+    prefixed = sum(1 for line in filled if _STAMPED.match(line) and not _TIMING.match(line))
     return (timing >= MIN_CUES and timing >= TIMING_SHARE * len(filled)) or \
         (prefixed >= MIN_CUES and prefixed >= PREFIX_SHARE * len(filled))
 

@@ -55,6 +55,7 @@ def test_webvtt_header_notes_voices_inline_times_and_rolling_repeats():
 @pytest.mark.parametrize("text", [
     "# Schedule\n\nThe ferry leaves at 10:30 and returns at 14:00.\n\nTickets cost 5 euros.\n",
     "10:30 arrival\nThe rest of this note is prose.\nIt has many lines.\nNone of them are timed.\nReally.\n",
+    "09:00 Registration and coffee\n09:30 Keynote on tides\n10:30 Break\n11:00 Panel on harbours\n",  # an agenda
 ])
 def test_prose_that_mentions_times_is_not_a_transcript(text):
     assert not is_transcript(text.splitlines())
