@@ -168,16 +168,19 @@ def _pack(units: list[str], settings: ChunkSettings) -> list[str]:
     chunks: list[str] = []
     current: list[str] = []
     fresh = 0  # units in ``current`` that are not overlap from the previous chunk
+    length = 0  # of "\n".join(current) plus one: kept as a running total, since a chunk of one-character
+    # lines holds hundreds of units and summing them for every unit made a 400 KB file take 12 s
     for unit in units:
-        length = sum(len(u) + 1 for u in current) + len(unit)
-        if current and length > settings.size and fresh:
+        if current and length + len(unit) > settings.size and fresh:
             chunks.append("\n".join(current))
             current = _tail(current, settings.overlap)
+            length = sum(len(u) + 1 for u in current)
             # the overlap must leave room for the new unit
-            while current and sum(len(u) + 1 for u in current) + len(unit) > settings.size:
-                current.pop(0)
+            while current and length + len(unit) > settings.size:
+                length -= len(current.pop(0)) + 1
             fresh = 0
         current.append(unit)
+        length += len(unit) + 1
         fresh += 1
     if current and fresh:
         chunks.append("\n".join(current))

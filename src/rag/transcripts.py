@@ -42,13 +42,17 @@ class Folded:
 
     text: str
     cues: int
+    #: Caption lines dropped because they repeat the line before (same speaker, same words).
+    repeats: int = 0
     #: (character offset in ``text``, "hh:mm:ss") for the start of every cue line.
     timeline: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def note(self) -> str:
         """What the visitor is told about the folding."""
-        return f"Read as a transcript: timestamps were taken out of {self.cues:,} lines."
+        note = f"Read as a transcript: timestamps were taken out of {self.cues:,} lines"
+        dropped = f"; {self.repeats:,} lines that repeated the line before were dropped" if self.repeats else ""
+        return f"{note}{dropped}."
 
 
 def _label(stamp: str) -> str:
@@ -107,12 +111,14 @@ def fold_transcript(text: str, *, force: bool = False) -> Folded | None:
         return None
     out: list[str] = []
     timeline: list[tuple[int, str]] = []
-    offset, speaker, previous, folded = 0, None, "", 0
+    offset, speaker, previous, folded, repeats = 0, None, ("", ""), 0, 0
     for start, who, line in _cues(lines):
         folded += bool(start)
-        if line == previous:
+        who = who or speaker or ""  # a line without a name is still said by the speaker of the turn
+        if (who, line) == previous:
+            repeats += 1
             continue
-        previous = line
+        previous = (who, line)
         separator = "\n" if out else ""
         if who and who != speaker:
             separator = "\n\n" if out else ""
@@ -123,4 +129,4 @@ def fold_transcript(text: str, *, force: bool = False) -> Folded | None:
             timeline.append((offset, start))
         out.append(separator + line)
         offset += len(line)
-    return Folded("".join(out), folded, timeline) if out else None
+    return Folded("".join(out), folded, repeats, timeline) if out else None

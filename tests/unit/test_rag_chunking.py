@@ -118,3 +118,11 @@ def test_phrase_status_tells_whole_cut_heading_and_absent():
     assert phrase_status(doc, chunks, f"of the sea {first_of_second}") == "cut"
     assert phrase_status(doc, chunks, "tides and moons") == "heading"
     assert phrase_status(doc, chunks, "line 99 speaks") == "absent"
+
+
+def test_thousands_of_one_character_lines_are_packed_without_losing_any():
+    # the packer once summed its current chunk for every unit: quadratic in units per chunk
+    lines = ["abcdefghij"[i % 10] for i in range(20_000)]
+    chunks = chunk_document(_doc("\n".join(lines)), ChunkSettings(700, 0))
+    assert all(len(c.text) <= 700 for c in chunks) and len(chunks) > 50
+    assert [line for c in chunks for line in c.text.splitlines()] == lines

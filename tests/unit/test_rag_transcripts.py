@@ -50,6 +50,13 @@ def test_webvtt_header_notes_voices_inline_times_and_rolling_repeats():
     assert folded.text == "Dana: welcome to the harbour\n\nEli: thanks for having me"
     assert "written by hand" not in folded.text and "intro" not in folded.text and "captions" not in folded.text
     assert [stamp for _, stamp in folded.timeline] == ["00:00:01", "00:00:06"]
+    assert folded.repeats == 1 and "1 lines that repeated the line before were dropped" in folded.note
+
+
+def test_different_speakers_saying_the_same_words_are_all_kept():
+    lines = [f"[00:00:{i:02d}] s{i % 3}: word word word" for i in range(30)]
+    folded = fold_transcript("\n".join(lines))
+    assert folded.repeats == 0 and folded.text.count("word word word") == 30
 
 
 @pytest.mark.parametrize("text", [
