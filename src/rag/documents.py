@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: Pages read from one PDF; the rest are skipped, and the document says so.
 MAX_PDF_PAGES = 200
-#: Kept for callers that quote it: the most a DOCX's parts may inflate to (see ``docx_reader.MAX_UNZIPPED``).
+#: The parts of a DOCX that are read may inflate to this many bytes in total, and to at most
+#: ``MAX_ZIP_RATIO`` times the file's size (counted while inflating: the zip's own sizes may lie).
 MAX_DOCX_UNZIPPED = 50 * 1024 * 1024
 MAX_ZIP_RATIO = 100
 #: Characters kept from one document (about 100 pages of prose).

@@ -25,13 +25,10 @@ import zlib
 from collections.abc import Iterator
 from xml.parsers import expat
 
-from src.rag.documents import Deadline, IngestError
+from src.rag.documents import MAX_DOCX_UNZIPPED, MAX_ZIP_RATIO, Deadline, IngestError
 
 log = logging.getLogger(__name__)
 
-#: Bytes that the parts we read may inflate to in total, and at most this many times the file's size.
-MAX_UNZIPPED = 50 * 1024 * 1024
-MAX_RATIO = 100
 #: Small files get this much room whatever the ratio (a 20 KB DOCX legitimately holds 300 KB of XML).
 MIN_BUDGET = 2 * 1024 * 1024
 #: Element nesting deeper than this is not a Word document (Word nests a few dozen levels at most).
@@ -64,7 +61,7 @@ class Budget:
 
     def __init__(self, name: str, archive_bytes: int) -> None:
         self.name = name
-        self.total = min(MAX_UNZIPPED, max(MAX_RATIO * archive_bytes, MIN_BUDGET))
+        self.total = min(MAX_DOCX_UNZIPPED, max(MAX_ZIP_RATIO * archive_bytes, MIN_BUDGET))
         self.left = self.total
 
     def refuse(self, why: str) -> IngestError:
