@@ -11,7 +11,7 @@ PORT ?= 8501
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run test data bench lint clean retrain
+.PHONY: install run test data bench load lint clean retrain
 
 install: $(STAMP)
 
@@ -34,6 +34,10 @@ data: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m src.bench
+
+# N concurrent visitors against a loopback server (tests/load/run_load.py); minutes, so not part of `make test`.
+load: $(STAMP)
+	$(BIN)/python tests/load/run_load.py $(LOAD_ARGS)
 
 # Retrain behind the champion/challenger gate: `make retrain`, `make retrain ARGS="churn --smoke"`
 retrain: $(STAMP)
