@@ -7,9 +7,11 @@ page_header(
     "rag",
     "Every question runs three retrievers over the README, the demo write-ups, the model cards and the owner's "
     "profile: **BM25** (words), **dense** all-MiniLM-L6-v2 embeddings in an embedded **Qdrant** store (meaning), "
-    "and their **reciprocal rank fusion**. The local **SmolLM2-135M** (llama.cpp) writes a short answer from quoted "
-    "evidence; each sentence is then linked to the passage that supports it, and the share of supported sentences is "
-    "the **faithfulness** score. When retrieval is weak, the page shows the closest passages instead of guessing. "
+    "and their **reciprocal rank fusion**. The answer is **extracted**: the sentences of the passages that answer the "
+    "question are quoted verbatim, each with its citation and whether it comes from your upload or this portfolio. "
+    "The local **SmolLM2-135M** (llama.cpp) only writes a short lead, shown when it is **verified** (its numbers and "
+    "names are in the cited passage, and the passage says it); what the model wrote stays visible, labelled "
+    "unverified. When retrieval is weak, the page shows the closest passages instead of guessing. "
     "Live-prediction questions go to the churn and sentiment models as tools. Nothing leaves this machine.",
 )
 settings = rw.advanced_panel()

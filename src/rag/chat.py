@@ -1,22 +1,30 @@
-"""One chat turn, end to end: guard the question, route it, retrieve, generate, cite.
+"""One chat turn, end to end: guard the question, route it, retrieve, extract, generate a lead, verify.
 
 The page drives three steps so it can stream: :meth:`Assistant.prepare` decides what kind of
-answer this is (documents, tool, weak retrieval, other language), :meth:`Assistant.stream` yields
-the text, and :meth:`Assistant.finish` links each sentence to its passage and scores faithfulness.
-:meth:`Assistant.ask` runs all three for scripts and tests.
+answer this is (documents, tool, weak retrieval, other language) and extracts the facts,
+:meth:`Assistant.stream` yields the model's raw text, and :meth:`Assistant.finish` verifies it and
+composes the shown answer (:mod:`src.rag.compose`). :meth:`Assistant.ask` runs all three.
+
+Questions about the portfolio's owner are answered from the portfolio's own documents only: an
+upload can never speak about the owner (issue 16: a fake "reference check" must not make the
+chat call the owner a fraud).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import time
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from src.rag import guardrails, router
 from src.rag.cite import Attribution, attribute
+from src.rag.compose import ShownAnswer, compose
+from src.rag.extract import Extraction
 from src.rag.generate import GenerationError, Generator
-from src.rag.prompt import STOP, Evidence, build_messages, select_evidence
+from src.rag.prompt import OWNER_WORDS, STOP, Evidence, build_messages, select_evidence
 from src.rag.retrieve import Index, Results
 
 #: Retrieval strength (calibrated on the QA set against off-topic questions, see the rag write-up):
@@ -32,6 +40,35 @@ REFUSAL = "The documents don't seem to cover this, so I won't guess. These are t
 _FOLLOW_UP = re.compile(
     r"^\s*(and|also|what about|how about|why|so)\b|\b(it|its|it's|that|this|they|them|their|those|these|he|she|his|"
     r"her|the same|the model|the demo)\b", re.I)
+
+
+#: A question is about the owner when it names them or asks about "the owner/author/candidate".
+_OWNER_QUESTION = re.compile(
+    r"\b(owner|candidate|applicant|reference check|hire|hiring|author of (this|the) (portfolio|project|app)|"
+    r"who (built|made|wrote|created|owns) (this|the) (portfolio|project|app|site))\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1)
+def owner_names() -> tuple[str, ...]:
+    """The owner's full name and its parts, from ``portfolio.toml`` (empty when it has none)."""
+    from src.core.settings import ROOT
+
+    try:
+        name = tomllib.loads((ROOT / "portfolio.toml").read_text(encoding="utf-8"))["owner"]["name"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return ()
+    return tuple(dict.fromkeys([name, *(part for part in name.split() if len(part) > 2)]))
+
+
+def owner_pattern() -> re.Pattern[str]:
+    """Words that make a sentence or question about the owner."""
+    names = "|".join(re.escape(n) for n in owner_names())
+    return re.compile(rf"{OWNER_WORDS.pattern}|\b({names})\b" if names else OWNER_WORDS.pattern, re.IGNORECASE)
+
+
+def is_about_owner(question: str) -> bool:
+    """True for questions about the portfolio's owner (answered from the portfolio's documents only)."""
+    return bool(_OWNER_QUESTION.search(question) or owner_pattern().search(question))
 
 
 def is_follow_up(question: str) -> bool:
@@ -58,14 +95,22 @@ class Turn:
     evidence: list[Evidence] = field(default_factory=list)
     messages: list[dict[str, str]] = field(default_factory=list)
     tool: router.ToolAnswer | None = None
+    #: The shown answer as plain text (the verified answer for document turns).
     answer: str = ""
+    #: What the model wrote, unverified, and its per-sentence check.
+    raw: str = ""
     attribution: Attribution | None = None
+    extraction: Extraction | None = None
+    shown: ShownAnswer | None = None
+    #: Visible warnings about the evidence (flagged instructions, uploads speaking about the owner).
+    warnings: list[str] = field(default_factory=list)
     error: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def faithfulness(self) -> float | None:
-        return self.attribution.faithfulness if self.attribution else None
+        """Share of the shown answer's sentences that are verified."""
+        return self.shown.faithfulness if self.shown else None
 
     @property
     def sources(self) -> list[str]:
@@ -113,17 +158,50 @@ class Assistant:
             turn.kind = "language"
             turn.notices.append(f"Detected language: {language}.")
             return turn
-        if is_weak(turn.results):
+        hits = self._owner_rule(turn)
+        if is_weak(turn.results) or max((h.dense_score for h in hits), default=0.0) < WEAK_DENSE:
             turn.kind = "weak"
             return turn
         start = time.perf_counter()
-        turn.evidence = select_evidence(turn.query, turn.results.hits, self.index.embedder,
-                                        question_vector=turn.results.vector)
+        turn.evidence, turn.extraction = select_evidence(turn.query, hits, self.index.embedder,
+                                                         question_vector=turn.results.vector, owner=owner_pattern())
         turn.messages = build_messages(capped.text, turn.evidence, previous_question if follow else "")
         turn.timings_ms["evidence"] = (time.perf_counter() - start) * 1000
+        self._warn(turn)
+        if not turn.extraction.facts:
+            turn.kind = "weak"
         return turn
 
-    def stream(self, turn: Turn, *, max_tokens: int = 100) -> Iterator[str]:
+    @staticmethod
+    def _owner_rule(turn: Turn) -> list:
+        """The hits answers may use: the portfolio's own documents only, for questions about the owner."""
+        hits = turn.results.hits if turn.results else []
+        if not is_about_owner(turn.question):
+            return hits
+        uploads = sorted({h.chunk.source.removeprefix("upload/") for h in hits if h.chunk.source.startswith("upload/")})
+        if uploads:
+            turn.warnings.append(
+                "This question is about the portfolio's owner, so it is answered from the portfolio's own documents "
+                f"only. Your upload ({', '.join(uploads)}) was not used for it.")
+        return [h for h in hits if not h.chunk.source.startswith("upload/")]
+
+    @staticmethod
+    def _warn(turn: Turn) -> None:
+        """Visible warnings for instruction-like sentences and uploaded claims about the owner."""
+        flagged = [ev for ev in turn.evidence if ev.flagged]
+        if flagged:
+            names = ", ".join(sorted({ev.chunk.source for ev in flagged}))
+            turn.warnings.append(
+                f"{sum(len(ev.flagged) for ev in flagged)} sentence(s) in {names} read like instructions to the "
+                "assistant. They were treated as data, kept out of the answer and out of the prompt.")
+        owner = [ev for ev in turn.evidence if ev.owner_claims]
+        if owner:
+            turn.warnings.append(
+                f"An uploaded document ({', '.join(sorted({ev.chunk.source for ev in owner}))}) makes claims about "
+                "the portfolio's owner. Uploads can't speak about the owner here, so those sentences are not shown "
+                "as an answer.")
+
+    def stream(self, turn: Turn, *, max_tokens: int = 48) -> Iterator[str]:
         """The answer text, piece by piece; canned text for tool, refusal and language turns."""
         if turn.kind == "empty":
             yield "Please type a question about the portfolio."
@@ -136,8 +214,7 @@ class Assistant:
                    "model is only reliable in English, so I won't pretend to answer. Please ask in English; "
                    "the closest passages are below.")
         elif self.generator is None:
-            turn.error = "No language model is configured."
-            yield turn.error
+            turn.error = "No language model is configured; the answer is quoted from the passages."
         else:
             start = time.perf_counter()
             try:
@@ -147,16 +224,18 @@ class Assistant:
                     yield piece
             except GenerationError as exc:
                 turn.error = str(exc)
-                yield f"\n\n{exc}"
             turn.timings_ms["generation"] = (time.perf_counter() - start) * 1000
 
     def finish(self, turn: Turn, answer: str) -> Turn:
-        """Store the answer and, for generated answers, its sentence citations and faithfulness."""
-        turn.answer = answer.strip()
-        if turn.kind == "rag" and not turn.error:
+        """Store the text; for document turns, verify the generation and compose the shown answer."""
+        turn.raw = turn.answer = answer.strip()
+        if turn.kind == "rag" and turn.extraction is not None:
             start = time.perf_counter()
-            turn.attribution = attribute(turn.answer, turn.evidence, self.index.embedder)
-            turn.timings_ms["citations"] = (time.perf_counter() - start) * 1000
+            turn.attribution = attribute(turn.raw, turn.evidence, self.index.embedder) if turn.raw else None
+            qvec = turn.results.vector if turn.results else None
+            turn.shown = compose(turn.extraction, turn.evidence, turn.attribution, qvec, turn.question)
+            turn.answer = turn.shown.text
+            turn.timings_ms["verification"] = (time.perf_counter() - start) * 1000
         return turn
 
     def ask(self, question: str, previous_question: str = "", **kwargs) -> Turn:

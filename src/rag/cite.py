@@ -1,11 +1,9 @@
-"""Sentence-level citations and a faithfulness score, by embedding similarity (offline, no judge model).
+"""Sentence-level citations for text the model wrote, checked by :mod:`src.rag.verify`.
 
-Each answer sentence is compared with every sentence of the retrieved passages. Its citation is
-the passage holding the most similar sentence; it counts as supported when that similarity
-reaches :data:`SUPPORT_THRESHOLD` (or it is fairly close and nearly all its words are in that
-passage) and every number it states also appears in that passage (a tiny model likes to paraphrase
-"0.86" into "0.68"). Faithfulness is the share of supported
-sentences.
+Each sentence is verified against every retrieved passage; its citation is the passage that
+verifies it (the most similar one when several do), or, when none does, the closest passage, with
+the reason it failed. This is what the "What the model wrote (unverified)" panel shows, and what
+:mod:`src.rag.compose` uses to decide which generated sentence may be shown as the answer.
 """
 
 from __future__ import annotations
@@ -18,14 +16,8 @@ import numpy as np
 from src.rag.chunking import split_sentences
 from src.rag.embed import Embedder
 from src.rag.prompt import Evidence
-from src.rag.retrieve import tokenize
+from src.rag.verify import Verdict, verify
 
-SUPPORT_THRESHOLD = 0.6
-#: A short answer ("Alex Rivera.") embeds far from a whole sentence, so a sentence also counts as
-#: supported when it is fairly similar and nearly all of its words are in the passage.
-LEXICAL_THRESHOLD = 0.45
-LEXICAL_RECALL = 0.8
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _ABSTAIN = re.compile(r"documents? (don't|do not|doesn't|does not) (say|cover)", re.IGNORECASE)
 
 
@@ -39,11 +31,13 @@ class CitedSentence:
     supported: bool
     #: Why a sentence is unsupported, or "abstains" for "the documents don't say".
     note: str = ""
+    #: Index of the closest sentence in the cited passage (-1 when none): the quoted fallback.
+    closest: int = -1
 
 
 @dataclass
 class Attribution:
-    """Citations for a whole answer."""
+    """Citations for a whole text."""
 
     sentences: list[CitedSentence]
 
@@ -53,44 +47,46 @@ class Attribution:
 
     @property
     def faithfulness(self) -> float | None:
-        """Share of claim sentences that are supported; None when the answer makes no claim."""
+        """Share of claim sentences that are supported; None when the text makes no claim."""
         claims = self.claims
         return sum(s.supported for s in claims) / len(claims) if claims else None
 
 
-def _numbers(text: str) -> set[str]:
-    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+def split_answer(text: str) -> list[str]:
+    """The sentences of a generated text (blank and punctuation-only pieces dropped)."""
+    return [s for s in split_sentences(text.replace("\n", " ")) if re.search(r"\w", s)]
 
 
-def attribute(answer: str, evidence: list[Evidence], embedder: Embedder,
-              threshold: float = SUPPORT_THRESHOLD) -> Attribution:
-    """Link every sentence of ``answer`` to its best-supporting passage."""
-    sentences = [s for s in split_sentences(answer.replace("\n", " ")) if re.search(r"\w", s)]
+def _check(sentence: str, vector: np.ndarray, ev: Evidence) -> tuple[Verdict, int | None]:
+    """Verify against a passage without its flagged sentences (an injected sentence never backs a claim).
+
+    Returns the verdict and the index (in the whole passage) of the closest kept sentence, or None.
+    """
+    kept = [i for i in range(len(ev.sentences)) if i not in ev.excluded]
+    if not kept:
+        return Verdict(False, 0.0, 0.0, -1, "only flagged text"), None
+    text = "\n".join([ev.chunk.title, ev.chunk.heading, *(ev.sentences[i] for i in kept)])
+    verdict = verify(sentence, vector, text, [ev.sentences[i] for i in kept], ev.vectors[kept])
+    return verdict, kept[verdict.best_sentence]
+
+
+def attribute(answer: str, evidence: list[Evidence], embedder: Embedder) -> Attribution:
+    """Verify every sentence of ``answer`` against the passages and cite the one that backs it."""
+    sentences = split_answer(answer)
     if not sentences:
         return Attribution([])
-    pool = [(ev.number, vec) for ev in evidence for vec in ev.vectors]
     vectors = embedder.encode(sentences)
     cited = []
     for sentence, vec in zip(sentences, vectors, strict=True):
         if _ABSTAIN.search(sentence):
             cited.append(CitedSentence(sentence, None, 0.0, True, "abstains"))
             continue
-        if not pool:
+        verdicts = [(_check(sentence, vec, ev), ev) for ev in evidence]
+        verdicts = [(v, ev, i) for (v, i), ev in verdicts if i is not None]
+        if not verdicts:
             cited.append(CitedSentence(sentence, None, 0.0, False, "no passage to support it"))
             continue
-        sims = np.array([float(v @ vec) for _, v in pool])
-        best = int(sims.argmax())
-        number, similarity = pool[best][0], float(sims[best])
-        passage = next(ev for ev in evidence if ev.number == number)
-        missing = _numbers(sentence) - _numbers(passage.chunk.indexed_text)
-        words = set(tokenize(sentence))
-        recall = len(words & set(tokenize(passage.chunk.indexed_text))) / len(words) if words else 0.0
-        close_enough = similarity >= threshold or (similarity >= LEXICAL_THRESHOLD and recall >= LEXICAL_RECALL)
-        if not close_enough:
-            cited.append(CitedSentence(sentence, number, similarity, False, "no passage says this"))
-        elif missing:
-            cited.append(CitedSentence(sentence, number, similarity, False,
-                                       f"{', '.join(sorted(missing))} is not in the passage"))
-        else:
-            cited.append(CitedSentence(sentence, number, similarity, True))
+        verdict, ev, closest = max(verdicts, key=lambda row: (row[0].verified, row[0].similarity))
+        cited.append(CitedSentence(sentence, ev.number, verdict.similarity, verdict.verified, verdict.reason,
+                                   closest))
     return Attribution(cited)

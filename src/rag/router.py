@@ -9,6 +9,7 @@ document text, so a document cannot trigger a tool.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,11 @@ _PREDICT_WORD = re.compile(
 _SENTIMENT_ASK = re.compile(
     r"\b(positive|negative|sentiment|favou?rable|happy or (?:sad|unhappy)|good or bad review|tone)\b", re.I)
 _QUOTED = re.compile(r"[\"“«'‘](.{3,}?)[\"”»'’](?:\s|$|[?.!])", re.S)
+#: A number as a visitor may type it: 70, 70.5, 1e308, 10^20 (the whole of it, never a tail like the "20" of
+#: "10^20", which the old pattern read as a tenure of 20 months, or the "1" of "$1e308").
+_NUM = r"(?<![\w.^])(\d+(?:\.\d+)?(?:e[+-]?\d+|\^\d+)?)(?![\w^]|\.\d)"
+#: Values a customer can plausibly have; anything beyond is refused with a note, never silently clipped.
+PLAUSIBLE = {"tenure": (0, 1200), "MonthlyCharges": (0, 10_000)}
 
 
 @dataclass
@@ -32,6 +38,8 @@ class Route:
     tool: str  # "churn" | "sentiment"
     payload: Any
     parsed: list[str] = field(default_factory=list)
+    #: Values the visitor gave that can't be a customer's ("MonthlyCharges 1e308"): nothing is scored then.
+    problems: list[str] = field(default_factory=list)
 
 
 # --- churn: parse a customer from a sentence ---------------------------------------------------
@@ -46,26 +54,59 @@ def _flag(text: str, pattern: str) -> str | None:
     return "No" if negated else "Yes"
 
 
+def to_number(text: str) -> float:
+    """A typed number as a float ("10^20" and "1e308" included; overflow gives inf)."""
+    if "^" in text:
+        base, power = text.split("^", 1)
+        try:
+            return float(base) ** float(power)
+        except OverflowError:
+            return math.inf
+    return float(text)
+
+
+def implausible(found: dict[str, Any], raw: dict[str, str]) -> list[str]:
+    """Readable notes for parsed values outside :data:`PLAUSIBLE` (those values are removed from ``found``)."""
+    notes = []
+    for feature, (low, high) in PLAUSIBLE.items():
+        value = found.get(feature)
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            shown = raw.get(feature, value)
+            notes.append(f"{feature} = {shown} is not a plausible value (expected {low} to {high:,}).")
+            del found[feature]
+    return notes
+
+
 def parse_customer(text: str) -> tuple[dict[str, Any], list[str]]:
     """Customer features found in free text, and their names. Unmentioned features are left out."""
+    found, _ = _parse(text)
+    return found, list(found)
+
+
+def _parse(text: str) -> tuple[dict[str, Any], list[str]]:
+    """Features and the notes of implausible values (see :func:`implausible`)."""
     found: dict[str, Any] = {}
+    raw: dict[str, str] = {}
     t = text.lower()
     # tenure: "2 months", "3 years" (but not "1-year contract", "$70 a month"), or "tenure of 5"
-    if m := re.search(r"(\d+(?:\.\d+)?)\s*[- ]?(?:years?|yrs?)\b(?!\s*[- ]?contract)", t):
-        found["tenure"] = round(float(m.group(1)) * 12)
-    if m := re.search(r"(\d+)\s*[- ]?(?:months?|mos?)\b(?!\s*[- ]?(?:contract|to))", t):
-        found["tenure"] = int(m.group(1))
-    if m := re.search(r"tenure\s*(?:of|is|=|:)?\s*(\d+)", t):
-        found["tenure"] = int(m.group(1))
+    if m := re.search(_NUM + r"\s*[- ]?(?:years?|yrs?)\b(?!\s*[- ]?contract)", t):
+        found["tenure"], raw["tenure"] = to_number(m.group(1)) * 12, f"{m.group(1)} years"
+    if m := re.search(_NUM + r"\s*[- ]?(?:months?|mos?)\b(?!\s*[- ]?(?:contract|to))", t):
+        found["tenure"], raw["tenure"] = to_number(m.group(1)), f"{m.group(1)} months"
+    if m := re.search(r"tenure\s*(?:of|is|=|:)?\s*" + _NUM, t):
+        found["tenure"], raw["tenure"] = to_number(m.group(1)), m.group(1)
+    if "tenure" in found and math.isfinite(found["tenure"]):
+        found["tenure"] = round(found["tenure"])
     if re.search(r"month[- ]to[- ]month|monthly contract|no contract", t):
         found["Contract"] = "Month-to-month"
     elif re.search(r"(one|1)[- ]year|annual contract|yearly contract", t):
         found["Contract"] = "One year"
     elif re.search(r"(two|2)[- ]year", t):
         found["Contract"] = "Two year"
-    if m := re.search(r"\$\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:\$|dollars?|usd|eur|€)"
-                      r"|(?:monthly charges?|pays|paying|bill)\D{0,12}(\d+(?:\.\d+)?)", t):
-        found["MonthlyCharges"] = float(next(g for g in m.groups() if g))
+    if m := re.search(r"\$\s*" + _NUM.replace("(?<![\\w.^])", "") + r"|" + _NUM + r"\s*(?:\$|dollars?|usd|eur|€)"
+                      r"|(?:monthly charges?|pays|paying|bill)\D{0,12}" + _NUM, t):
+        raw["MonthlyCharges"] = next(g for g in m.groups() if g)
+        found["MonthlyCharges"] = to_number(raw["MonthlyCharges"])
     if re.search(r"no internet", t):
         found["InternetService"] = "No"
     elif re.search(r"fib(er|re)", t):
@@ -90,7 +131,7 @@ def parse_customer(text: str) -> tuple[dict[str, Any], list[str]]:
         value = _flag(t, pattern)
         if value is not None:
             found[feature] = value
-    return found, list(found)
+    return found, implausible(found, raw)
 
 
 def consistent_customer(found: dict[str, Any]) -> dict[str, Any]:
@@ -125,9 +166,10 @@ def classify(question: str) -> Route | None:
         if target:
             return Route("sentiment", target)
     if _CHURN_WORD.search(text) and _PREDICT_WORD.search(text):
-        found, parsed = parse_customer(text)
-        if found and re.search(r"\b(customer|client|subscriber|user|someone|person|account|he|she|they)\b", text, re.I):
-            return Route("churn", consistent_customer(found), parsed)
+        found, problems = _parse(text)
+        who = re.search(r"\b(customer|client|subscriber|user|someone|person|account|he|she|they)\b", text, re.I)
+        if (found or problems) and who:
+            return Route("churn", consistent_customer(found), list(found), problems)
     return None
 
 
@@ -179,6 +221,14 @@ def default_tools() -> dict[str, Tool]:
     }
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|<>$~:])")
+
+
+def escape_markdown(text: str) -> str:
+    """Visitor text shown inside a markdown answer: never a live link, image or colour directive."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
 def _format_reasons(reasons: Any) -> str:
     if not reasons:
         return ""
@@ -192,10 +242,13 @@ def run_tool(route: Route, tools: dict[str, Tool]) -> ToolAnswer:
     if tool is None or not tool.available():
         return ToolAnswer(route.tool, f"The {route.tool} model is not trained on this deployment, so I can't "
                           "make a live prediction. Here is what the documents say instead.", None, False)
+    if route.problems:
+        return ToolAnswer(route.tool, "I can't score this customer: " + " ".join(route.problems), None, True)
     try:
         out = tool.run(route.payload)
     except ValueError as exc:  # both predictors explain invalid input in a readable ValueError
-        return ToolAnswer(route.tool, f"The {tool.title.lower()} could not score this: {exc}", None, False)
+        return ToolAnswer(route.tool, f"The {tool.title.lower()} could not score this: {escape_markdown(str(exc))}",
+                          None, False)
     except Exception as exc:  # a tool bug must not break the chat
         return ToolAnswer(route.tool, f"The {tool.title.lower()} failed on this input ({type(exc).__name__}).",
                           None, False)
@@ -211,6 +264,6 @@ def run_tool(route: Route, tools: dict[str, Tool]) -> ToolAnswer:
     else:
         conf = float(out.get("confidence", 0.0))
         model = f" (model: {out['model']})" if out.get("model") else ""
-        shown = route.payload if len(route.payload) <= 200 else route.payload[:200] + "…"
+        shown = escape_markdown(route.payload if len(route.payload) <= 200 else route.payload[:200] + "…")
         text = f"{header}The text “{shown}” reads **{out.get('label', '?')}** with {conf:.0%} confidence{model}."
     return ToolAnswer(route.tool, text, out, True)

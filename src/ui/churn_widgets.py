@@ -7,6 +7,7 @@ the Telco data when it is on this machine.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,8 @@ EXAMPLE_CUSTOMER: dict[str, Any] = {
 }
 _PLOTLY = {"displayModeBar": False}
 _SAMPLE = 1500  # customers in the SHAP summary: enough for the shape, quick to draw
+#: Characters markdown acts on; a backslash before each shows uploaded text as typed.
+_MARKDOWN = re.compile(r"([\\`*_\[\]{}()#+!|<>$~:])")
 
 
 # --- cached resources ------------------------------------------------------------------------
@@ -313,11 +316,11 @@ def batch(pred: Predictor) -> None:
         return
     try:
         result = pred.score_upload(upload.getvalue(), threshold(pred))
-    except data.SchemaError as exc:
-        st.error(str(exc), icon=":material/error:")
+    except data.SchemaError as exc:  # the message may quote the upload's header: shown as text
+        st.error(_MARKDOWN.sub(r"\\\1", str(exc)), icon=":material/error:")
         return
-    for note in result.notes:
-        st.warning(note, icon=":material/info:")
+    for note in result.notes:  # notes quote uploaded column names: shown as text, never as markdown
+        st.warning(_MARKDOWN.sub(r"\\\1", note), icon=":material/info:")
     st.success(f"Scored {len(result.scored):,} row(s); {len(result.errors):,} failed validation.",
                icon=":material/check_circle:")
     left, right = st.columns(2)

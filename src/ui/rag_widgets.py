@@ -23,7 +23,6 @@ from src.rag.chunking import DEFAULT_OVERLAP, DEFAULT_SIZE, ChunkSettings, chunk
 from src.rag.embed import Embedder
 from src.rag.feedback import DEFAULT_DB, FeedbackStore
 from src.rag.generate import BackendConfig, GenerationError, Generator, make_generator
-from src.rag.prompt import best_quote
 from src.rag.retrieve import MODES, Hit, Index
 
 log = logging.getLogger("portfolio.rag")
@@ -152,36 +151,66 @@ def escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def _cited_markdown(turn: Turn) -> str:
-    if turn.attribution is None or not turn.attribution.sentences:
+def _badges(citation: int | None, provenance: str) -> str:
+    if citation is None:
+        return ""
+    colour = "violet" if provenance == "from your upload" else "gray"
+    return f" :blue-badge[{citation}] :{colour}-badge[{provenance}]"
+
+
+def shown_markdown(turn: Turn) -> str:
+    """The verified answer: the lead, connective notes in italics, and each fact as a cited quote."""
+    if turn.shown is None or not turn.shown.sentences:
         return escape(turn.answer)
+    blocks = []
+    for s in turn.shown.sentences:
+        if s.kind == "lead":
+            blocks.append(escape(s.text) + _badges(s.citation, s.provenance))
+        elif s.kind == "note":
+            blocks.append(f"_{escape(s.text)}_")
+        else:
+            tag = " :orange-badge[conflicting claim]" if s.role == "conflict" else ""
+            blocks.append(f"> “{escape(s.text)}”{_badges(s.citation, s.provenance)}{tag}")
+    return "\n\n".join(blocks)
+
+
+def _raw_markdown(turn: Turn) -> str:
+    if turn.attribution is None or not turn.attribution.sentences:
+        return escape(turn.raw) or "_(the model wrote nothing)_"
     parts = []
     for s in turn.attribution.sentences:
         text = escape(s.text)
         if s.note == "abstains":
             parts.append(text)
         elif s.supported:
-            parts.append(f"{text} :blue-badge[{s.citation}]")
+            parts.append(f"{text} :green-badge[verified against {s.citation}]")
         else:
-            cite = f" :gray-badge[closest {s.citation}]" if s.citation else ""
-            parts.append(f":orange-background[{text}] :orange-badge[:material/warning: unsupported]{cite}")
+            parts.append(f"{text} :orange-badge[:material/warning: not verified: {escape(s.note)}]")
     return " ".join(parts)
 
 
 def _faithfulness_line(turn: Turn) -> None:
-    attribution = turn.attribution
-    if attribution is None:
+    shown = turn.shown
+    if shown is None:
         return
-    score = attribution.faithfulness
+    score = shown.faithfulness
     if score is None:
-        st.caption("Faithfulness: n/a (the answer makes no claim).")
+        st.caption("Faithfulness: n/a (nothing in the passages answers this).")
         return
-    claims = attribution.claims
-    colour = "green" if score >= 0.8 else "orange" if score >= 0.5 else "red"
+    claims = shown.claims
+    colour = "green" if score >= 0.999 else "orange" if score >= 0.5 else "red"
     st.markdown(
-        f":{colour}-badge[Faithfulness {score:.0%}] "
-        f"{sum(s.supported for s in claims)} of {len(claims)} sentences are supported by the retrieved passages."
-    )
+        f":{colour}-badge[Faithfulness {score:.0%}] {sum(s.verified for s in claims)} of {len(claims)} sentences "
+        "shown are verified: every number and name appears in the cited passage, and the passage says it.")
+
+
+def _raw_generation(turn: Turn) -> None:
+    with st.expander("What the model wrote (unverified)", icon=":material/smart_toy:"):
+        st.caption("The language model's own text, checked sentence by sentence. Only sentences that pass are "
+                   "shown in the answer above; the rest are replaced by the passage's own words or dropped.")
+        if turn.error:
+            st.caption(escape(turn.error))
+        st.markdown(_raw_markdown(turn))
 
 
 def _passage_popovers(turn: Turn) -> None:
@@ -189,12 +218,16 @@ def _passage_popovers(turn: Turn) -> None:
         return
     cols = st.columns(len(turn.evidence))
     for col, ev in zip(cols, turn.evidence, strict=True):
-        with col.popover(f"[{ev.number}] {ev.chunk.source}", width="stretch"):
-            st.caption(ev.chunk.label)
+        icon = ":material/upload_file:" if ev.from_upload else ":material/description:"
+        with col.popover(f"[{ev.number}] {ev.chunk.source.removeprefix('upload/')}", icon=icon, width="stretch"):
+            st.caption(f"{escape(ev.chunk.label)} · {ev.provenance}")
             st.text(ev.chunk.text)
             if ev.flagged:
                 st.warning("Instruction-like text in this passage was treated as data and kept out of the prompt:\n\n"
                            + "\n".join(f"- {escape(f)}" for f in ev.flagged), icon=":material/shield:")
+            if ev.owner_claims:
+                st.warning("Claims about the portfolio's owner in an upload are not used as answers:\n\n"
+                           + "\n".join(f"- {escape(f)}" for f in ev.owner_claims), icon=":material/shield:")
 
 
 def inspector_frame(hits: list[Hit]) -> pd.DataFrame:
@@ -218,13 +251,9 @@ def _closest_passages(turn: Turn) -> None:
 
 def render_details(turn: Turn) -> None:
     """Everything under an answer: notices, citations, faithfulness, closest passages, inspector."""
-    if turn.kind == "rag" and not turn.error:
+    if turn.kind == "rag":
         _faithfulness_line(turn)
-        best = best_quote(turn.evidence)
-        if best and (turn.faithfulness is None or turn.faithfulness < 0.5):
-            # a 135M model can miss; the sentence retrieval found is shown as the extractive answer
-            st.info(f"**What the documents say** :blue-badge[{best[0]}]: “{escape(best[1])}”",
-                    icon=":material/format_quote:")
+        _raw_generation(turn)
         _passage_popovers(turn)
     if turn.kind in ("weak", "language"):
         _closest_passages(turn)
@@ -258,8 +287,11 @@ def render_assistant(index: int, message: dict) -> None:
     """A past assistant message: cited answer, details and thumbs."""
     turn: Turn = message["turn"]
     for notice in turn.notices:
-        st.info(notice, icon=":material/info:")
-    st.markdown(_cited_markdown(turn) if turn.kind == "rag" else turn.answer if turn.kind == "tool"
+        st.info(escape(notice), icon=":material/info:")
+    for warning in turn.warnings:
+        st.warning(escape(warning), icon=":material/shield:")
+    # tool answers are the app's own markdown (visitor text inside is escaped by the router)
+    st.markdown(shown_markdown(turn) if turn.kind == "rag" else turn.answer if turn.kind == "tool"
                 else escape(turn.answer))
     render_details(turn)
     st.feedback("thumbs", key=f"rag_fb_{index}", on_change=_record_feedback, args=(index,),
@@ -308,17 +340,23 @@ def chat(settings: Settings) -> None:
     assistant = Assistant(index, generator(config))
     with st.chat_message("assistant"):
         turn = assistant.prepare(question, previous, mode=settings.mode, k=settings.k)
-        slot = st.empty()
-        with slot.container():
-            for notice in turn.notices:
-                st.info(notice, icon=":material/info:")
-            raw: list[str] = []
-
-            def pieces() -> Iterator[str]:
-                # model text is shown as text while it streams (no links, images or colour directives)
+        for notice in turn.notices:
+            st.info(escape(notice), icon=":material/info:")
+        raw: list[str] = []
+        if turn.kind == "rag":
+            # the draft is never shown as the answer: it streams, labelled, inside a status box until verified
+            with st.status("Writing a lead sentence, then checking it against the passages (one answer at a time; "
+                           "you may wait for other visitors' answers first)…", expanded=True) as status:
+                draft = st.empty()
                 for piece in assistant.stream(turn):
                     raw.append(piece)
-                    yield escape(piece) if turn.kind == "rag" else piece
+                    draft.caption(f"Draft (unverified): {escape(''.join(raw))}")
+                status.update(label="Checking the answer against the passages…")
+        else:
+            def pieces() -> Iterator[str]:
+                for piece in assistant.stream(turn):
+                    raw.append(piece)
+                    yield piece if turn.kind == "tool" else escape(piece)
 
             st.write_stream(pieces())
         assistant.finish(turn, "".join(raw))
@@ -348,6 +386,11 @@ def feedback_summary() -> None:
 # --- documents chapter -------------------------------------------------------------------------
 
 
+def upload_outcome(name: str, level: str, message: str) -> dict[str, str]:
+    """One row of the uploads table (shown as plain cells, so file names are never markdown)."""
+    return {"file": name, "outcome": "refused" if level == "error" else "added", "detail": message}
+
+
 def uploads() -> None:
     """Add files to this session's collection; a bad file is reported and nothing else is lost."""
     state = _state()
@@ -365,10 +408,15 @@ def uploads() -> None:
             new.append((file.name, file.getvalue()))
     if new:
         state["rag_uploads"], messages = documents.add_uploads(state["rag_uploads"], new)
-        state.setdefault("rag_upload_log", []).extend(messages)
-    for level, text in state.get("rag_upload_log", [])[-6:]:
-        (st.error if level == "error" else st.success)(text, icon=":material/error:" if level == "error"
-                                                      else ":material/check_circle:")
+        # add_uploads gives one message per file, in order
+        state.setdefault("rag_upload_log", []).extend(
+            upload_outcome(name, level, text) for (name, _), (level, text) in zip(new, messages, strict=True))
+    log_rows = state.get("rag_upload_log", [])
+    if log_rows:
+        refused = sum(row["outcome"] != "added" for row in log_rows)
+        st.caption(f"Every file you uploaded this session: {len(log_rows) - refused} added, {refused} refused.")
+        st.dataframe(pd.DataFrame(log_rows), hide_index=True, width="stretch",
+                     column_config={"detail": st.column_config.TextColumn(width="large")})
     for name in list(state["rag_uploads"]):
         cols = st.columns([5, 1])
         cols[0].markdown(f":material/description: `{escape(name)}`")

@@ -62,28 +62,51 @@ def index() -> Index:
     return Index.build(chunk_documents(docs), shared())
 
 
-def test_a_grounded_answer_is_cited_and_fully_faithful(index):
+def test_a_grounded_answer_is_a_verified_lead_then_cited_quotes(index):
     gen = RecordingGenerator()
     turn = Assistant(index, gen, tools={}).ask("What do sea otters eat?")
-    assert turn.kind == "rag" and turn.answer == gen.answer
-    assert turn.faithfulness == 1.0
-    cited = turn.evidence[turn.attribution.sentences[0].citation - 1]
-    assert cited.chunk.source == "otters.md"
+    assert turn.kind == "rag" and turn.raw == gen.answer
+    lead, *quotes = turn.shown.sentences
+    assert lead.kind == "lead" and lead.text == gen.answer and lead.verified
+    assert quotes and all(q.kind == "quote" and q.citation for q in quotes)
+    assert turn.evidence[lead.citation - 1].chunk.source == "otters.md"
+    assert "sea urchins" in turn.answer and turn.faithfulness == 1.0
 
 
-def test_an_invented_sentence_is_marked_unsupported(index):
+def test_an_invented_sentence_is_never_shown_but_stays_in_the_raw_text(index):
     gen = RecordingGenerator("Sea otters eat sea urchins, crabs and clams. The stock market fell sharply on Monday.")
     turn = Assistant(index, gen, tools={}).ask("What do sea otters eat?")
     flags = [s.supported for s in turn.attribution.sentences]
-    assert flags == [True, False] and turn.faithfulness == 0.5
-    number, sentence = best_quote(turn.evidence)  # the extractive fallback shown under weak answers
+    assert flags == [True, False] and turn.attribution.faithfulness == 0.5
+    assert "stock market" not in turn.answer and "stock market" in turn.raw
+    assert turn.faithfulness == 1.0
+    number, sentence = best_quote(turn.evidence)
     assert "sea urchins" in sentence and turn.evidence[number - 1].chunk.source == "otters.md"
+
+
+def test_a_wrong_number_in_the_lead_is_replaced_by_the_passage_words(index):
+    gen = RecordingGenerator("An adult sea otter eats about 98.7% of its body weight each day.")
+    turn = Assistant(index, gen, tools={}).ask("How much does an adult sea otter eat each day?")
+    assert not turn.attribution.sentences[0].supported and "98.7" in turn.attribution.sentences[0].note
+    assert "98.7" not in turn.answer and "a quarter of its body weight" in turn.answer
+    assert all(s.kind != "lead" for s in turn.shown.sentences) and turn.faithfulness == 1.0
 
 
 def test_a_short_answer_made_of_the_passages_words_is_supported(index):
     # "Crabs and clams." embeds below the similarity threshold, but every word of it is in the passage
     turn = Assistant(index, RecordingGenerator("Crabs and clams."), tools={}).ask("What do sea otters eat?")
-    assert turn.attribution.sentences[0].similarity < 0.6 and turn.faithfulness == 1.0
+    assert turn.attribution.sentences[0].similarity < 0.72 and turn.attribution.faithfulness == 1.0
+
+
+def test_a_lead_that_only_restates_the_question_is_not_shown(index):
+    gen = RecordingGenerator("Sea otters eat.")
+    turn = Assistant(index, gen, tools={}).ask("What do sea otters eat?")
+    assert turn.shown.sentences[0].kind == "note" and "crabs" in turn.answer
+
+
+def test_without_a_model_the_answer_is_quoted(index):
+    turn = Assistant(index, None, tools={}).ask("What do sea otters eat?")
+    assert turn.kind == "rag" and "sea urchins" in turn.answer and turn.faithfulness == 1.0
 
 
 def test_a_changed_number_is_not_supported(index):

@@ -1,0 +1,133 @@
+"""Extractive answers: the sentences of the retrieved passages that answer the question.
+
+A 135M model does not paraphrase reliably, so the facts shown to a visitor are sentences of the
+passages, quoted verbatim. Each candidate sentence is scored by its embedding's cosine with the
+question plus a sentence-level BM25 score (``rank-bm25`` over the candidates; the heading path
+gives a sentence like "It reaches 90.36%." its subject), with a small bonus for passages retrieval
+ranked higher. Then:
+
+- the best sentence is the first fact;
+- a sentence that covers question words the facts so far miss is added, so an answer spread over
+  two documents gets both (and when words stay uncovered, :attr:`Extraction.missing` says which);
+- a sentence from *another document* that speaks of the same thing with different numbers is kept
+  as a **conflict**: both claims are shown with their sources, never merged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from src.rag.retrieve import tokenize
+from src.rag.verify import numbers
+
+#: How much the normalised sentence-BM25 score weighs next to the cosine (0..1 each).
+BM25_WEIGHT = 0.35
+#: Bonus per rank for passages retrieval ranked higher.
+RANK_BONUS = 0.02
+#: Extra facts must score at least this share of the best fact's score.
+RELATIVE_FLOOR = 0.7
+MAX_FACTS = 3
+#: Two sentences this similar say the same thing (the second is not shown).
+DUPLICATE = 0.9
+#: Two sentences of different documents this similar speak of the same thing (conflict when numbers differ).
+SAME_TOPIC = 0.6
+#: No sentence this far from the question is an answer (the turn becomes a refusal with the closest passages).
+MIN_SIMILARITY = 0.25
+#: Sentences shorter than this many words are headings or fragments, not facts.
+MIN_WORDS = 4
+#: Question words that say what kind of answer is wanted, not what it is about.
+GENERIC = frozenset(tokenize(
+    "what which how why when where who does do is are was were can could should would model models demo "
+    "use used using work works working tell explain describe mean means happen happens get gets way "
+    "project portfolio app page upload uploaded document documents file files text say says"))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of one passage, with its score for the question."""
+
+    passage: int  # evidence number (1-based)
+    index: int  # sentence index inside the passage
+    text: str
+    score: float
+    vector: np.ndarray = field(repr=False, compare=False)
+    similarity: float = 0.0  # cosine with the question alone
+
+
+@dataclass
+class Extraction:
+    """The facts picked for an answer."""
+
+    facts: list[Candidate]
+    conflicts: list[Candidate] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # question words no fact covers
+
+
+def content_terms(question: str) -> dict[str, str]:
+    """Stem -> word for the question's content words (what the answer must be about)."""
+    terms: dict[str, str] = {}
+    for word in question.replace("?", " ").split():
+        for stem in tokenize(word):
+            if stem not in GENERIC:
+                terms.setdefault(stem, word.strip(".,;:!\"'()").lower())
+    return terms
+
+
+def candidates(question: str, qvec: np.ndarray, passages: list[tuple[int, str, list[str], np.ndarray]],
+               skip: set[tuple[int, int]] | None = None) -> list[Candidate]:
+    """Every usable sentence, best first. ``passages`` holds (number, heading path, sentences, vectors)."""
+    rows = [(number, i, s, vecs[i], heading) for number, heading, sentences, vecs in passages
+            for i, s in enumerate(sentences)
+            if len(s.split()) >= MIN_WORDS and (number, i) not in (skip or set())]
+    if not rows:
+        return []
+    tokens = [tokenize(f"{heading} {s}") or ["_"] for _, _, s, _, heading in rows]
+    bm25 = BM25Okapi(tokens).get_scores(tokenize(question) or ["_"])
+    top = float(bm25.max()) if len(bm25) else 0.0
+    lexical = bm25 / top if top > 0 else np.zeros(len(rows))
+    ranks = sorted({number for number, *_ in rows})
+    scored = [Candidate(number, i, s, float(vec @ qvec) + BM25_WEIGHT * float(lex)
+                        + RANK_BONUS * (len(ranks) - ranks.index(number)), vec, float(vec @ qvec))
+              for (number, i, s, vec, _), lex in zip(rows, lexical, strict=True)]
+    return sorted(scored, key=lambda c: c.score, reverse=True)
+
+
+def _covers(candidate: Candidate, headings: dict[int, str]) -> set[str]:
+    return set(tokenize(f"{headings.get(candidate.passage, '')} {candidate.text}"))
+
+
+def _disagrees(best: Candidate, other: Candidate, sources: dict[int, str]) -> bool:
+    """Another document saying something about the same thing with other numbers (a conflict, shown as such)."""
+    if sources.get(other.passage) == sources.get(best.passage):
+        return False
+    mine, theirs = numbers(best.text), numbers(other.text)
+    return bool(mine and theirs and not mine & theirs and float(other.vector @ best.vector) >= SAME_TOPIC)
+
+
+def pick(question: str, ranked: list[Candidate], sources: dict[int, str], headings: dict[int, str],
+         max_facts: int = MAX_FACTS) -> Extraction:
+    """Choose facts, missing-part words and conflicts from ranked candidates (see the module docstring)."""
+    if not ranked or ranked[0].similarity < MIN_SIMILARITY:
+        return Extraction([], missing=list(content_terms(question).values()))
+    terms = content_terms(question)
+    best = ranked[0]
+    facts = [best]
+    covered = _covers(best, headings)
+    floor = best.score * RELATIVE_FLOOR
+    for cand in ranked[1:]:
+        if len(facts) >= max_facts or cand.score < floor:
+            break
+        if any(float(cand.vector @ f.vector) >= DUPLICATE for f in facts):
+            continue
+        adds = (set(terms) - covered) & _covers(cand, headings)
+        same_passage_next = cand.passage == best.passage and abs(cand.index - best.index) == 1
+        if adds or same_passage_next:
+            facts.append(cand)
+            covered |= _covers(cand, headings)
+    conflicts = [c for c in ranked[1:12] if _disagrees(best, c, sources)][:1]
+    facts = [f for f in facts if f not in conflicts]
+    missing = [word for stem, word in terms.items() if stem not in covered]
+    return Extraction(facts, conflicts, missing)
