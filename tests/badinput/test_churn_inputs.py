@@ -173,3 +173,27 @@ def test_evaluate_bad_arguments(args, expect, predictor, tmp_path):
     src.write_bytes(churn_labelled(["1", "0"]))
     argv = ["--data", str(src), *args] if args[0] != "--data" else args
     assert_cli_clean(run_cli(evaluate_app, argv), expect, ok=False)
+
+
+# --- the page's batch chapter --------------------------------------------------------------------
+
+
+def _batch_page(name: str, data: bytes) -> None:
+    from src.ui import churn_widgets
+    from tests.badinput.checks import fake_uploads
+
+    with fake_uploads([(name, data)]):
+        churn_widgets.batch(churn_widgets.predictor())
+
+
+def test_the_batch_page_shows_uploaded_header_names_as_text(predictor):
+    from streamlit.testing.v1 import AppTest
+
+    header, *rows = churn_lines(2)
+    content = churn_csv([header + ",**bold** [x](http://evil.example)", *(r + ",1" for r in rows), "   "])
+    at = AppTest.from_function(_batch_page, args=("evil.csv", content), default_timeout=60).run()
+    assert not at.exception, at.exception
+    notes = [str(w.value) for w in at.warning]
+    assert any("bold" in n for n in notes), notes
+    assert not any("**bold**" in n or "](http" in n for n in notes), f"issue 16 #10: markdown echoed: {notes}"
+    assert any("Scored 2 row(s); 1 failed" in str(s.value) for s in at.success), [s.value for s in at.success]
