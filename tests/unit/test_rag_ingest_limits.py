@@ -318,3 +318,16 @@ def test_an_unexpected_parser_failure_is_reported_without_raw_exception_text(mon
     collection, messages = documents.add_uploads({}, [("odd.txt", b"text")])
     assert collection == {} and messages == [
         ("error", "odd.txt could not be read because of an unexpected problem (it was logged).")]
+
+
+def test_a_zip_listing_thousands_of_parts_is_refused_before_zipfile_reads_its_directory():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", HEAD + _paragraphs(["hi"]) + TAIL)
+        for i in range(8_000):
+            archive.writestr(f"word/media/{'x' * 40}{i}.bin", b"")
+    error = _refusal("crowded.docx", buffer.getvalue())
+    assert error.reason == "zip_bomb" and "far more parts" in str(error)
+    data = bytearray(_docx(HEAD + _paragraphs(["hi"]) + TAIL))
+    struct.pack_into("<I", data, data.rfind(b"PK\x05\x06") + 12, 50_000_000)  # a directory size that lies
+    assert _refusal("lying.docx", bytes(data)).reason == "zip_bomb"
