@@ -106,7 +106,8 @@ def load_or_build(docs: list[Document], settings: ChunkSettings, embedder: Embed
                   cache_dir: Path | None = CACHE_DIR) -> tuple[Index, bool]:
     """The index of ``docs``; returns (index, built) where ``built`` is False when the disk cache was used."""
     chunks = chunk_documents(docs, settings)
-    ids = [c.id for c in chunks]
+    # ids plus a hash of each chunk's text: a changed chunker with the same chunk count must not reuse vectors
+    ids = [f"{c.id}|{hashlib.sha256(c.indexed_text.encode()).hexdigest()[:12]}" for c in chunks]
     cache = cache_dir / f"index-{corpus_key(docs, settings, embedder.name)}.npz" if cache_dir else None
     if cache is not None and cache.is_file():
         try:
@@ -125,6 +126,11 @@ def load_or_build(docs: list[Document], settings: ChunkSettings, embedder: Embed
         except OSError:
             pass  # a read-only disk only costs a rebuild next time
     return index, True
+
+
+def with_uploads(base: Index, uploads: list[Document], settings: ChunkSettings) -> Index:
+    """``base`` plus a session's uploaded documents (a new index; ``base`` is shared and stays unchanged)."""
+    return base.extend(chunk_documents(uploads, settings))
 
 
 def default_index(settings: ChunkSettings | None = None, embedder: Embedder | None = None) -> Index:
