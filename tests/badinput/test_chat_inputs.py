@@ -43,9 +43,28 @@ def index() -> Index:
     return Index.build(chunk_documents([*portfolio, *uploads.values()]), shared())
 
 
-@pytest.mark.parametrize("sentence", INJECTION_SENTENCES)
-def test_every_instruction_sentence_is_flagged(sentence):
-    assert guardrails.looks_like_injection(sentence), f"issue 16 #5: not flagged: {sentence}"
+#: Ordinary documentation: instructions to people, and text about reference checks, must not be flagged.
+BENIGN = ["Run make install once, then make run to serve the app.",
+          "The reference check was completed by a former colleague in 2024.",
+          "Do not commit the raw Telco dataset; it is fetched and verified by checksum."]
+
+
+def _flags(sentences: list[str]) -> list[bool]:
+    """The chat's own injection check: the regex plus, when present, the embedding classifier (issue 16 #5)."""
+    try:
+        from src.rag.injection import classifier
+    except ImportError:  # before the classifier existed: the regex alone
+        return [guardrails.looks_like_injection(s) for s in sentences]
+    return classifier(shared()).flags(sentences)
+
+
+def test_every_instruction_sentence_is_flagged():
+    missed = [s for s, flagged in zip(INJECTION_SENTENCES, _flags(INJECTION_SENTENCES), strict=True) if not flagged]
+    assert not missed, f"issue 16 #5: {len(missed)} of {len(INJECTION_SENTENCES)} not flagged: {missed}"
+
+
+def test_ordinary_documentation_is_not_flagged():
+    assert not any(_flags(BENIGN)), [s for s, f in zip(BENIGN, _flags(BENIGN), strict=True) if f]
 
 
 def test_an_upload_cannot_make_the_chat_call_the_owner_a_fraud(index):
