@@ -7,7 +7,8 @@ page_header(
     "rag",
     "Every question runs three retrievers over the README, the demo write-ups, the model cards and the owner's "
     "profile: **BM25** (words), **dense** all-MiniLM-L6-v2 embeddings in an embedded **Qdrant** store (meaning), "
-    "and their **reciprocal rank fusion**. The answer is **extracted**: the sentences of the passages that answer the "
+    "and their **fusion** (z-scored scores, then a best-sentence rerank). The answer is **extracted**: "
+    "the sentences of the passages that answer the "
     "question are quoted verbatim, each with its citation and whether it comes from your upload or this portfolio. "
     "The local **SmolLM2-135M** (llama.cpp) only writes a short lead, shown when it is **verified** (its numbers and "
     "names are in the cited passage, and the passage says it); what the model wrote stays visible, labelled "

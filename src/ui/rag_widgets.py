@@ -109,7 +109,7 @@ def advanced_panel() -> Settings:
                             help="Whole sentences repeated from the end of the previous chunk of the same section.")
         overlap = min(overlap, size // 2 - 1)
         mode = st.radio("Retriever", MODES, key="rag_mode", horizontal=True,
-                        help="Hybrid fuses BM25 and dense rankings by reciprocal rank fusion.")
+                        help="Hybrid adds BM25 and dense z-scored scores, then reranks the top 20 by best sentence.")
         k = st.slider("Passages retrieved", 3, 10, 5, key="rag_k")
         st.caption(f"Generator: {backend_config().describe()}. To use another model, set `RAG_LLM_BASE_URL`, "
                    "`RAG_LLM_MODEL` and `RAG_LLM_API_KEY` (any OpenAI-compatible server) or `RAG_GGUF_PATH` "
@@ -236,7 +236,7 @@ def inspector_frame(hits: list[Hit]) -> pd.DataFrame:
         "source": h.chunk.label,
         "BM25 rank": h.bm25_rank, "BM25 score": round(h.bm25_score, 2),
         "dense rank": h.dense_rank, "cosine": round(h.dense_score, 3),
-        "fused rank": h.fused_rank, "RRF score": round(h.fused_score, 4),
+        "fused rank": h.fused_rank, "fused score": round(h.fused_score, 3),
         "passage": h.chunk.text[:160].replace("\n", " "),
     } for h in hits])
 
