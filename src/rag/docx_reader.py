@@ -42,6 +42,8 @@ _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main "  # expat jo
 _FALLBACK = "http://schemas.openxmlformats.org/markup-compatibility/2006 Fallback"
 _P, _R, _T, _TR, _TC, _STYLE, _VAL = (_W + local for local in ("p", "r", "t", "tr", "tc", "pStyle", "val"))
 _BREAKS = {_W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n"}
+#: Word saves a password-protected DOCX (and a .doc) as an OLE compound file, not a zip.
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _LOCAL_HEADER = struct.Struct("<4s5H3I2H")  # signature ... name length, extra length (30 bytes)
 _IN_STEP, _OUT_STEP = 64 * 1024, 256 * 1024
 _HEADING_NAME = re.compile(r"^heading\s*(\d)$")
@@ -82,6 +84,9 @@ def _directory_bytes(data: bytes) -> int:
 
 
 def _open(data: bytes, name: str) -> zipfile.ZipFile:
+    if data.startswith(_OLE):
+        raise IngestError(f"{name} is password-protected, or is an old Word 97-2003 file renamed. Remove the "
+                          "password, or save it as .docx, and upload it again.", reason="encrypted")
     directory = _directory_bytes(data)
     if directory < 0 or directory > MAX_DIRECTORY_BYTES:
         raise IngestError(f"{name} lists far more parts than a Word document has; it looks like a zip bomb and "

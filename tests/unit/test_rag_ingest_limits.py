@@ -266,6 +266,7 @@ def test_tables_stay_in_document_order_and_text_box_fallbacks_are_not_doubled():
     ("report.pdf", _docx(HEAD + _paragraphs(["a word file"]) + TAIL), "wrong_type", "rename it to .docx"),
     ("notes.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3 binary", "wrong_type", "holds a PDF"),
     ("secret.pdf", text_pdf(["hidden"], password="pw"), "encrypted", "password"),
+    ("secret.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000), "encrypted", "password-protected"),
     ("scan.pdf", text_pdf(["", ""]), "no_text", "OCR"),
     ("empty.md", b"", "empty", "empty"),
     ("big.txt", b"a" * (documents.MAX_UPLOAD_BYTES + 1), "too_big", "the limit is 20 MB"),
