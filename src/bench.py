@@ -1,19 +1,82 @@
-"""Run every demo's benchmark and print its figures: ``make bench`` or ``python -m src.bench [demo ...]``."""
+"""Run every demo's benchmark and print its figures: ``make bench`` or ``python -m src.bench [demo ...]``.
+
+``python -m src.bench chapters`` (also part of the full run) opens every chapter of every page cold,
+each in a fresh interpreter, and reports the slowest against the 3 s goal.
+"""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import subprocess
 import sys
+import time
 
+from src.core.benchmark import Row, cpu_line, print_table
 from src.core.demos import DEMOS
 
 #: Demos whose code lives in a package named differently from their slug.
 PACKAGES = {"model_health": "mlops"}
+#: A visitor's first view of any chapter should take at most this long.
+COLD_GOAL_S = 3.0
+#: ``chapters`` as an argument selects the cold-chapter table.
+CHAPTERS = "chapters"
+
+
+def cold_chapter(page: str, chapter: str, timeout: float = 600) -> float:
+    """Seconds for ``page`` at ``?chapter=chapter`` to render in this interpreter, caches empty.
+
+    The app shell (Home) runs first and is not counted, as on a server that is already up; the
+    page's own imports, model loads and computations are. Raises when the page shows an exception.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    from src.core.settings import ROOT
+
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=timeout).run()
+    at.query_params["chapter"] = chapter
+    start = time.perf_counter()
+    at.switch_page(page).run()
+    elapsed = time.perf_counter() - start
+    if at.exception:
+        raise RuntimeError(f"{page}?chapter={chapter}: {at.exception[0].value}")
+    if at.query_params.get("chapter") not in (chapter, [chapter]):
+        raise RuntimeError(f"{page} did not open at ?chapter={chapter}")
+    return elapsed
+
+
+def cold_in_fresh_process(page: str, chapter: str) -> float:
+    """:func:`cold_chapter` in a new interpreter, so nothing is imported or cached yet."""
+    code = f"from src.bench import cold_chapter; print(cold_chapter({page!r}, {chapter!r}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed")
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def chapters_bench() -> None:
+    """Every chapter of every page, cold: one row each, then the slowest."""
+    rows, timed = [], []
+    for demo in DEMOS:
+        for slug, title in demo.chapters:
+            try:
+                seconds = cold_in_fresh_process(demo.page, slug)
+            except (RuntimeError, subprocess.TimeoutExpired, ValueError) as exc:
+                rows.append(Row(f"{demo.title} · {title} (`?chapter={slug}`)", f"failed: {exc}"[:120], "", False))
+                continue
+            timed.append((seconds, f"{demo.title} · {title}"))
+            rows.append(Row(f"{demo.title} · {title} (`?chapter={slug}`)", f"{seconds:.2f} s",
+                            f"≤ {COLD_GOAL_S:.0f} s", seconds <= COLD_GOAL_S))
+    if timed:
+        worst, where = max(timed)
+        rows.append(Row(f"**slowest chapter, cold**: {where}", f"{worst:.2f} s", f"≤ {COLD_GOAL_S:.0f} s",
+                        worst <= COLD_GOAL_S))
+    print_table("Every chapter, first visit in a fresh process (AppTest)", rows)
 
 
 def main(selected: list[str]) -> None:
-    """Run ``src.<demo>.bench.main()`` for each demo that has one."""
+    """Run ``src.<demo>.bench.main()`` for each demo that has one, then the cold-chapter table."""
+    print(cpu_line())
     for demo in DEMOS:
         if selected and demo.slug not in selected:
             continue
@@ -22,6 +85,8 @@ def main(selected: list[str]) -> None:
             print(f"\n### {demo.title}\n\n(no benchmark yet)")
             continue
         importlib.import_module(name).main()
+    if not selected or CHAPTERS in selected:
+        chapters_bench()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from src.core.cards import hardware
+from src.core.hardware import cpu_has_native_bf16
+
 
 @dataclass
 class Row:
@@ -28,6 +31,11 @@ def time_ms(fn: Callable[[], object], *, repeat: int = 20, warmup: int = 2) -> f
         fn()
         samples.append((time.perf_counter() - start) * 1000)
     return statistics.median(samples)
+
+
+def cpu_line() -> str:
+    """Which CPU the figures were measured on (bf16 speed depends on it)."""
+    return f"CPU: {hardware()}; native bf16: {'yes' if cpu_has_native_bf16() else 'no'}"
 
 
 def print_table(title: str, rows: list[Row]) -> None:

@@ -13,41 +13,16 @@ Two ways of measuring, both printed:
 from __future__ import annotations
 
 import statistics
-import subprocess
-import sys
 import time
 
+from src.bench import COLD_GOAL_S, cold_in_fresh_process
 from src.core.benchmark import Row, print_table, time_ms
 from src.core.datasets import DataMissingError
 
-COLD_GOAL_S = 3.0
+PAGE = "app_pages/eda.py"
 RERUN_GOAL_MS = 500.0
 #: Filters a visitor might pick in turn; each one is new to the cache when it is set.
 FILTERS = (["Month-to-month"], ["One year"], ["Two year"], ["Month-to-month", "One year"], ["One year", "Two year"])
-
-
-def cold_render(chapter: str) -> float:
-    """Seconds for the page's first run in this (fresh) interpreter, at ``?chapter=chapter``."""
-    from streamlit.testing.v1 import AppTest
-
-    from src.core.settings import ROOT
-
-    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120).run()
-    at.query_params["chapter"] = chapter
-    start = time.perf_counter()
-    at.switch_page("app_pages/eda.py").run()
-    elapsed = time.perf_counter() - start
-    if at.exception:
-        raise RuntimeError(at.exception[0].value)
-    if at.segmented_control(key="_chapter_control").value != chapter:
-        raise RuntimeError(f"the page did not open at ?chapter={chapter}")
-    return elapsed
-
-
-def _cold_in_fresh_process(chapter: str) -> float:
-    code = f"from src.eda.bench import cold_render; print(cold_render({chapter!r}))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
 
 
 def filter_reruns(chapter: str) -> list[float]:
@@ -58,7 +33,7 @@ def filter_reruns(chapter: str) -> list[float]:
 
     at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120).run()
     at.query_params["chapter"] = chapter
-    at.switch_page("app_pages/eda.py").run()
+    at.switch_page(PAGE).run()
     times = []
     for contracts in FILTERS:
         widget = at.multiselect(key="eda_contract").set_value(contracts)
@@ -83,7 +58,7 @@ def main() -> None:
     full = data.prepare(raw)
     rows = []
     for chapter in ("question", "findings"):
-        cold = statistics.median(_cold_in_fresh_process(chapter) for _ in range(3))
+        cold = statistics.median(cold_in_fresh_process(PAGE, chapter) for _ in range(3))
         rows.append(Row(f"first render, cold caches, ?chapter={chapter} (AppTest, median of 3 processes)",
                         f"{cold:.2f} s", f"≤ {COLD_GOAL_S:.0f} s", cold <= COLD_GOAL_S))
     for chapter in story.CHAPTERS:

@@ -61,10 +61,12 @@ def how_it_works(card: Card | None) -> str:
     cfg = card.config if card is not None else {}
     rows = card.extra.get("rows") if card is not None else None
     folds, tie = cfg.get("folds", "k"), cfg.get("tie_tolerance")
+    board = card.extra.get("leaderboard", []) if card is not None else []
+    compared = sum("+" not in str(r["model"]) for r in board) or len(CANDIDATES)  # "+": the calibrated refit
     within = f" within {tie} ROC-AUC of the best" if tie is not None else " close to the best"
     every = f"all {rows:,} customers" if rows else "every customer"
     return f"""
-{len(CANDIDATES)} models are compared under **stratified {folds}-fold cross-validation** with a fixed seed
+{compared} models are compared under **stratified {folds}-fold cross-validation** with a fixed seed
 (`{contract.train_command("churn")}`); the simplest one{within} is refit on {every} and committed with its card.
 Every curve here comes from the **out-of-fold** predictions stored beside the model, so each customer was scored
 by a model that never saw them. Explanations are exact **SHAP** values of the model's log-odds against a k-means
