@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -124,6 +125,8 @@ def retrain(
 ) -> None:
     """Retrain, judge each challenger against the champion, promote only when not worse, and print why."""
     _setup_logging()
+    # A SIGTERM (timeout, CI cancel) unwinds like Ctrl-C, so the challenger's folder is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     failed = False
     for demo in demos or list(RETRAINABLE):
         if demo not in RETRAINABLE:

@@ -58,12 +58,15 @@ def _split_size(metric: Metric) -> int | None:
 
 
 def noise_of(card: Card, metric: Metric) -> tuple[float, str]:
-    """The metric's noise and where it came from (fold std, bootstrap interval or its normal approximation)."""
-    if metric.std is not None:
-        return float(metric.std), "std over CV folds"
+    """The metric's noise and where it came from: the card's bootstrap interval, its std (CV folds, or a
+    bootstrap std turned into a 95% half-width), or the normal approximation for an accuracy."""
     boot = (card.extra.get("bootstrap") or {}).get(metric.name) if isinstance(card.extra, dict) else None
     if isinstance(boot, dict) and {"low", "high"} <= set(boot):
         return (float(boot["high"]) - float(boot["low"])) / 2, "half the 95% bootstrap interval"
+    if metric.std is not None:
+        if "bootstrap" in metric.protocol.lower():
+            return 1.96 * float(metric.std), "1.96 x the bootstrap std (95% half-width)"
+        return float(metric.std), "std over CV folds"
     n = _split_size(metric)
     if n and 0.0 <= metric.value <= 1.0:
         return 1.96 * math.sqrt(metric.value * (1 - metric.value) / n), f"95% interval half-width, n={n:,}"
@@ -89,10 +92,10 @@ def decide(champion: Card | None, challenger: Card) -> Decision:
     except KeyError:
         return Decision(False, figure(champion), new,
                         f"the challenger reports {new.metric!r}, the champion does not: not comparable, kept")
-    noise = max(old.noise, new.noise)
+    noise, kind = max((old.noise, old.noise_kind), (new.noise, new.noise_kind))
     gap = (new.value - old.value) if new.higher_is_better else (old.value - new.value)
     verdict = (f"{new.metric}: challenger {new.value:.4f} vs champion {old.value:.4f} "
-               f"(noise ±{noise:.4f}, {old.noise_kind})")
+               f"(noise ±{noise:.4f}: {kind}, the larger of the two models')")
     if gap < -noise:
         return Decision(False, old, new, f"{verdict}; worse by {-gap:.4f}, more than the noise: kept the champion")
     if gap > noise:

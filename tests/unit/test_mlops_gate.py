@@ -80,6 +80,8 @@ def test_noise_is_the_fold_std_or_the_bootstrap_interval():
     boot = _card(0.90, None, "vision", "validation split (5,000 images)")
     boot.extra["bootstrap"] = {"CV ROC-AUC": {"low": 0.89, "high": 0.91}}
     assert gate.noise_of(boot, boot.headline)[0] == pytest.approx(0.01)
+    sentiment = _card(0.88, 0.011, "sentiment", "SST-2 dev, 872 sentences; bootstrap 95% interval 0.86-0.90")
+    assert gate.noise_of(sentiment, sentiment.headline)[0] == pytest.approx(1.96 * 0.011)
     plain = _card(0.90, None, "vision", "a stratified validation split (5,000 images, seed 0)")
     noise, kind = gate.noise_of(plain, plain.headline)
     assert noise == pytest.approx(1.96 * (0.9 * 0.1 / 5000) ** 0.5) and "n=5,000" in kind
