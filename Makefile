@@ -23,7 +23,9 @@ $(STAMP): $(REQS)
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# Fetches and verifies any missing dataset first (best effort: offline it says so in one line and serves).
 run: $(STAMP)
+	-$(BIN)/python -m src.core.data ensure
 	$(BIN)/streamlit run Home.py --server.port $(PORT)
 
 test: $(STAMP)

@@ -3,6 +3,7 @@
     python -m src.core.data fetch            # every dataset
     python -m src.core.data fetch telco      # one dataset
     python -m src.core.data list             # what is cached, mirrored or missing
+    python -m src.core.data ensure           # best effort, for `make run`: never fails
 """
 
 from __future__ import annotations
@@ -32,6 +33,27 @@ def fetch(
             failed = True
     if failed:
         raise typer.Exit(code=1)
+
+
+@app.command()
+def ensure() -> None:
+    """Best effort before serving: fetch and verify each missing dataset (mirror first, then online).
+
+    Offline with no mirror it prints one line and exits 0, so ``make run`` serves anyway; the
+    pages that need a dataset then say how to get it. After the first failed download it stops
+    trying, so an offline start does not wait for one network timeout per dataset.
+    """
+    missing = [name for name in datasets.REGISTRY if not datasets.is_cached(name)]
+    for i, name in enumerate(missing):
+        try:
+            datasets.fetch(name)
+        except (datasets.DataMissingError, datasets.ChecksumError) as exc:
+            rest = ", ".join(missing[i:])
+            typer.secho(f"data: could not fetch {rest} ({type(exc).__name__}); serving anyway: pages that need "
+                        f"them show how to get them (`make data`, or {MIRROR_ENV}).", fg=typer.colors.YELLOW,
+                        err=True)
+            return
+    typer.echo(f"data: {len(datasets.REGISTRY)} dataset(s) cached and verified.")
 
 
 @app.command("list")

@@ -133,3 +133,36 @@ def test_tree_checksum_matches_concatenated_bytes(tmp_path):
 def test_unknown_dataset_lists_the_known_ones():
     with pytest.raises(KeyError, match="telco"):
         datasets.get("nope")
+
+
+def _only(monkeypatch, ds_name: str) -> None:
+    monkeypatch.setattr(datasets, "REGISTRY", {ds_name: datasets.REGISTRY[ds_name]})
+
+
+def test_make_run_ensure_fetches_what_is_missing(isolated_cache, tiny, monkeypatch):
+    from typer.testing import CliRunner
+
+    from src.core.data import app
+
+    source, register = tiny
+    register(_sha(source.read_bytes()))
+    _only(monkeypatch, "tiny")
+    result = CliRunner().invoke(app, ["ensure"])
+    assert result.exit_code == 0, result.output
+    assert datasets.is_cached("tiny") and "cached and verified" in result.output
+
+
+def test_make_run_ensure_offline_says_one_line_and_succeeds(isolated_cache, tiny, monkeypatch):
+    from typer.testing import CliRunner
+
+    from src.core.data import app
+
+    source, register = tiny
+    register(_sha(source.read_bytes()))
+    source.unlink()  # offline, and no mirror (isolated_cache)
+    _only(monkeypatch, "tiny")
+    result = CliRunner().invoke(app, ["ensure"])
+    assert result.exit_code == 0
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "could not fetch tiny" in lines[0] and "serving anyway" in lines[0]
+    assert not datasets.is_cached("tiny")
