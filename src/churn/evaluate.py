@@ -51,9 +51,25 @@ def _labels(frame: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
     return y[~unlabelled], bad.reset_index(drop=True)
 
 
-def evaluate(content: bytes, predictor: Predictor, threshold: float | None = None) -> Evaluation:
-    """Scores, confusion matrix and counts for a labelled CSV; rows that cannot be used are errors, with reasons."""
-    frame, notes = data.read_upload(content, max_rows=10**7)
+@dataclass
+class Labelled:
+    """A labelled upload, scored: probabilities and 0/1 labels of the usable rows; every other row is an error."""
+
+    p: np.ndarray
+    y: np.ndarray
+    rows_in: int
+    unlabelled: int
+    failed_validation: int
+    errors: pd.DataFrame
+    notes: list[str]
+
+
+def score_labelled(content: bytes, predictor: Predictor, *, max_rows: int = 10**7) -> Labelled:
+    """Read, label-check, validate and score a labelled CSV (also used by the Model health page).
+
+    Raises :class:`data.SchemaError` when the file or its labels leave no row to score.
+    """
+    frame, notes = data.read_upload(content, max_rows=max_rows)
     y_all, unlabelled = _labels(frame)
     checked = data.check(frame.loc[y_all.index], predictor.categories)
     errors = pd.concat([unlabelled, checked.errors], ignore_index=True).sort_values("row", kind="stable")
@@ -63,26 +79,32 @@ def evaluate(content: bytes, predictor: Predictor, threshold: float | None = Non
             f"No row can be evaluated: {len(errors):,} of {len(frame):,} failed. The first reason: "
             f"{errors['reason'].iloc[0] if len(errors) else 'none'}. {data.TARGET} values found: {found}."
         )
-    y = y_all.loc[checked.valid["row"]].to_numpy(dtype=int)
-    p = predictor.predict_proba(checked.valid)
-    t = predictor.threshold if threshold is None else threshold
-    cm = metrics.confusion(y, p, t)
     if len(unlabelled):
         notes.append(f"{len(unlabelled):,} row(s) have no usable {data.TARGET} label; they are counted as errors.")
+    return Labelled(predictor.predict_proba(checked.valid), y_all.loc[checked.valid["row"]].to_numpy(dtype=int),
+                    len(frame), len(unlabelled), len(checked.errors), errors.reset_index(drop=True),
+                    notes + checked.notes)
+
+
+def evaluate(content: bytes, predictor: Predictor, threshold: float | None = None) -> Evaluation:
+    """Scores, confusion matrix and counts for a labelled CSV; rows that cannot be used are errors, with reasons."""
+    s = score_labelled(content, predictor)
+    t = predictor.threshold if threshold is None else threshold
+    cm = metrics.confusion(s.y, s.p, t)
     return Evaluation({
-        "rows_in": len(frame),
-        "rows_scored": len(y),
-        "rows_in_errors": len(errors),
-        "rows_without_label": len(unlabelled),
-        "rows_failed_validation": len(checked.errors),
-        "churn_rate": float(np.mean(y)),
+        "rows_in": s.rows_in,
+        "rows_scored": len(s.y),
+        "rows_in_errors": len(s.errors),
+        "rows_without_label": s.unlabelled,
+        "rows_failed_validation": s.failed_validation,
+        "churn_rate": float(np.mean(s.y)),
         "threshold": t,
-        **metrics.scores(y, p, t),
+        **metrics.scores(s.y, s.p, t),
         "precision": cm.precision,
         "recall": cm.recall,
         "confusion": {"tp": cm.tp, "fp": cm.fp, "fn": cm.fn, "tn": cm.tn},
-        "notes": notes + checked.notes,
-    }, errors.reset_index(drop=True))
+        "notes": s.notes,
+    }, s.errors)
 
 
 @app.command()

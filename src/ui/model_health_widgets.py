@@ -359,20 +359,15 @@ def labels_panel(threshold: float, oof: dict | None) -> None:
 
 def _score_labelled(content: bytes) -> tuple[np.ndarray | None, np.ndarray | None, list[str]]:
     from src.churn import data
+    from src.churn.evaluate import score_labelled
     from src.ui.churn_widgets import predictor as churn_predictor
 
     predictor = churn_predictor()
     if predictor is None:
         return None, None, ["No churn model to score with."]
-    try:
-        frame, notes = data.read_upload(content, max_rows=5000)
+    try:  # the same reading, labels (Yes/No, 1/0) and line numbers as `python -m src.churn.evaluate`
+        scored = score_labelled(content, predictor, max_rows=5000)
     except data.SchemaError as exc:
         return None, None, [f"This file cannot be used: {exc}"]
-    if data.TARGET not in frame:
-        return None, None, [f"The file has no `{data.TARGET}` column, so there is nothing to compare with."]
-    labels = frame[data.TARGET].astype(str).str.strip().map({"Yes": 1, "No": 0, "1": 1, "0": 0})
-    checked = data.check(frame[labels.notna()].drop(columns=[data.TARGET]), predictor.categories)
-    kept = labels.loc[checked.valid.index]  # check() keeps each row's line number as its index
-    notes = [*notes, f"{len(checked.valid):,} rows scored, {len(checked.errors):,} rejected by the schema checks, "
-             f"{int(labels.isna().sum()):,} without a usable label."]
-    return predictor.predict_proba(checked.valid), kept.to_numpy(int), notes
+    return scored.p, scored.y, [*scored.notes, f"{len(scored.y):,} rows scored, {scored.failed_validation:,} "
+                                f"rejected by the schema checks, {scored.unlabelled:,} without a usable label."]
