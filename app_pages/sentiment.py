@@ -6,20 +6,11 @@ from src.sentiment.text import MAX_CHARS
 from src.ui import sentiment_widgets as sw
 from src.ui.chrome import chapters, guard, model_card_panel, page_header
 
-demo = page_header("sentiment", """
-Three models read the same text, all trained on **SST-2** (67k labelled movie-review phrases):
-- **VADER**, a hand-built lexicon with rules for negation and emphasis: nothing learnt;
-- **TF-IDF + logistic regression** on word and character n-grams;
-- **all-MiniLM-L6-v2 + LoRA**: the packaged sentence encoder with low-rank adapters and a new head, fine-tuned
-  on a 2-core CPU; only the adapters and head (a few MB) are committed.
-
-Confidences are calibrated (temperature scaling, fitted on half of the dev set). Texts longer than the model's
-window are split on sentences and combined, never cut. English only: other languages are flagged as out of scope
-by a simple heuristic (scripts and common words), not by a language model.
-""")
+demo = page_header("sentiment", sw.how_it_works())
 chapter = chapters({"analyse": "Analyse text", "why": "Why", "long": "Long text", "batch": "Batch",
                     "behaviour": "Behaviour tests", "report": "Model report"})
 card = model_card_panel("sentiment")
+sw.backend_note()
 
 if not sw.artifact_ready():
     st.info(f"The sentiment models are not trained yet. Train them with `{demo.train_command}`.")

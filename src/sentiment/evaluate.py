@@ -17,26 +17,36 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from src.core import calibration
+from src.core.contract import ModelMissingError
 from src.sentiment import metrics
 from src.sentiment.data import DataFormatError, read_labelled_tsv
 from src.sentiment.predict import MODEL_TITLES, MODELS, Predictor
+from src.sentiment.report import ECE_BINS, ECE_LO
 
 app = typer.Typer(add_completion=False)
 
 
 def evaluate(predictor: Predictor, sentences: list[str], y: np.ndarray, models: tuple[str, ...] = MODELS) -> dict:
-    """Accuracy, F1, confusion, calibration and length breakdown per model."""
+    """Accuracy, F1, confusion, calibration and length breakdown per model.
+
+    Rows that cannot be scored (empty, emoji only, another language...) are counted in ``skipped``
+    by reason, so ``n == n_scored + sum(skipped.values())``; with no scored row only the counts come back.
+    """
     frame = predictor.predict_many(sentences)
     scored = frame["error"].fillna("") == ""
     out: dict[str, object] = {"n": len(sentences), "n_scored": int(scored.sum()),
                               "skipped": frame.loc[~scored, "error"].value_counts().to_dict()}
+    if not scored.any():
+        return out
     kept = [s for s, ok in zip(sentences, scored, strict=True) if ok]
     y_kept = y[scored.to_numpy()]
     for name in models:
         conf = frame.loc[scored, f"{name}_confidence"].to_numpy(dtype=float)
         p_pos = np.where(frame.loc[scored, f"{name}_label"] == "positive", conf, 1 - conf)
         result = metrics.classification(y_kept, p_pos)
-        result["ece"] = metrics.reliability(y_kept, p_pos)["ece"]
+        result["ece"] = calibration.ece(p_pos, y_kept, ECE_BINS, ECE_LO)
+        result["ece_bins"] = calibration.binning(ECE_BINS, ECE_LO)
         result["by_length"] = metrics.accuracy_by_length(kept, y_kept, p_pos)
         out[name] = {"title": MODEL_TITLES[name], **result}
     return out
@@ -59,9 +69,18 @@ def main(
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(code=2) from exc
     start = time.perf_counter()
-    result = evaluate(Predictor.from_artifact(artifact), frame["sentence"].tolist(), frame["label"].to_numpy(), chosen)
+    try:
+        predictor = Predictor.from_artifact(artifact)
+    except ModelMissingError as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from exc
+    result = evaluate(predictor, frame["sentence"].tolist(), frame["label"].to_numpy(), chosen)
     result["file"], result["seconds"] = str(data), round(time.perf_counter() - start, 2)
-    print(json.dumps(result, indent=2))
+    typer.echo(json.dumps(result, indent=2))
+    if result["n_scored"] == 0:
+        reasons = "; ".join(f"{n} x {why}" for why, n in result["skipped"].items()) or "the file has no rows"
+        typer.secho(f"No row of {data} could be scored ({reasons}).", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2)
 
 
 if __name__ == "__main__":

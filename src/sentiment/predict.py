@@ -13,6 +13,7 @@ For other code (the RAG chat's router calls this as a tool)::
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import threading
 from collections.abc import Sequence
@@ -26,19 +27,29 @@ import pandas as pd
 import typer
 from sklearn.pipeline import Pipeline
 
+from src.core import contract
+from src.core.calibration import probabilities as probability
+from src.core.contract import ModelMissingError
+from src.core.logs import setup_logging
+from src.core.safe_csv import to_csv_bytes
 from src.core.settings import model_dir
 from src.sentiment import baselines
 from src.sentiment.data import LABELS
-from src.sentiment.metrics import probability
-from src.sentiment.model import TransformerScorer, load_classifier, load_tokenizer
-from src.sentiment.text import InputError, check_text, chunk_text, combine
+from src.sentiment.files import read_upload, score_frame
+from src.sentiment.model import TransformerScorer, choose_backend, load_classifier, load_tokenizer
+from src.sentiment.text import CheckedText, InputError, check_text, chunk_text, combine
 
-CONFIG_FILE = "config.json"
-LINEAR_FILE = "linear.joblib"
-ADAPTER_DIR = "transformer"
+log = logging.getLogger(__name__)
+
+CONFIG_FILE, LINEAR_FILE = contract.CONFIG_FILE, contract.LINEAR_FILE
+#: The fine-tuned transformer's weight shards (the folder name dates from the LoRA adapter).
+ADAPTER_DIR = contract.ADAPTER_DIR
 #: Display order and names of the three models.
 MODELS: tuple[str, ...] = ("transformer", "linear", "vader")
-MODEL_TITLES = {"transformer": "MiniLM + LoRA", "linear": "TF-IDF + logistic regression", "vader": "VADER lexicon"}
+MODEL_TITLES = {"transformer": "MiniLM, fine-tuned", "linear": "TF-IDF + logistic regression",
+                "vader": "VADER lexicon"}
+#: Columns of :meth:`Predictor.predict_many`, whatever the rows hold (so no caller meets a KeyError).
+BATCH_COLUMNS = [*(f"{m}_{k}" for m in MODELS for k in ("label", "confidence")), "chunks", "notes", "error"]
 #: Token budget per chunk, leaving room for [CLS] and [SEP].
 CHUNK_TOKENS = 120
 
@@ -91,11 +102,17 @@ class Predictor:
         self.lock = threading.Lock()
 
     @classmethod
-    def from_artifact(cls, path: Path | str | None = None) -> Predictor:
-        """Load everything from ``models/sentiment/`` (or ``path``); the base model comes from its package."""
+    def from_artifact(cls, path: Path | str | None = None, backend: str | None = None) -> Predictor:
+        """Load everything from ``models/sentiment/`` (or ``path``); the base model comes from its package.
+
+        ``backend`` (bf16, int8, fp32) defaults to :func:`~src.sentiment.model.choose_backend`.
+        """
         folder = Path(path) if path is not None else model_dir("sentiment")
+        if not (folder / CONFIG_FILE).is_file():
+            raise ModelMissingError("sentiment", folder)
         config = json.loads((folder / CONFIG_FILE).read_text())
-        scorer = TransformerScorer(load_classifier(folder / ADAPTER_DIR), load_tokenizer(), config["max_length"])
+        scorer = TransformerScorer(load_classifier(folder / ADAPTER_DIR), load_tokenizer(), config["max_length"],
+                                   backend or choose_backend())
         vader = baselines.Vader(**config["calibration"].get("vader", {}))
         return cls(scorer, baselines.load_linear(folder / LINEAR_FILE), vader, config)
 
@@ -135,33 +152,44 @@ class Predictor:
             scores[name] = ModelScore(*label_of(p), p_positive=p)
         chunks = [{"chunk": i + 1, "text": piece, "tokens": sizes[i]}
                   | {MODEL_TITLES[n]: float(probs[n][i]) for n in MODELS} for i, piece in enumerate(pieces)]
-        notes = list(checked.notes)
+        notes = list(checked.notes) + unknown_notes(*self.transformer.token_stats([checked.text]))
         if len(pieces) > 1:
             notes.append(f"The text has {sum(sizes)} tokens, more than the model's {CHUNK_TOKENS}-token window: it "
                          f"was split on sentences into {len(pieces)} chunks, each scored, then combined weighting "
                          "each chunk by its length and confidence. Nothing was truncated.")
         return Analysis(checked.text, scores, chunks, notes)
 
-    def predict_many(self, texts: Sequence[str], batch_size: int = 64) -> pd.DataFrame:
-        """Batch scoring for files: one row per text with every model's label and confidence, or its error."""
+    def predict_many(self, texts: Sequence[object]) -> pd.DataFrame:
+        """Batch scoring for files: one row per text, in order, with every model's label and confidence,
+        or the reason it could not be scored in ``error`` (rows in = rows scored + rows with an error)."""
         rows: list[dict[str, object]] = [{} for _ in texts]
-        good: list[int] = []
+        checked: dict[int, CheckedText] = {}
         for i, raw in enumerate(texts):
             try:
-                check_text(raw)
-                good.append(i)
+                checked[i] = check_text(raw)
             except InputError as exc:
                 rows[i] = {"error": str(exc)}
-        short = [i for i in good if self.transformer.token_count(str(texts[i]).strip()) <= CHUNK_TOKENS]
-        for start in range(0, len(short), batch_size):
-            idx = short[start : start + batch_size]
-            probs = self.probabilities([check_text(texts[i]).text for i in idx])
-            for j, i in enumerate(idx):
-                rows[i] = _row({n: float(probs[n][j]) for n in MODELS}, chunks=1)
+        good = list(checked)
+        counts, unknown = self.transformer.token_stats([checked[i].text for i in good])
+        short = [i for i, n in zip(good, counts, strict=True) if n <= CHUNK_TOKENS]
+        probs = self.probabilities([checked[i].text for i in short]) if short else {}  # batched by length
+        for j, i in enumerate(short):
+            rows[i] = _row({n: float(probs[n][j]) for n in MODELS}, chunks=1)
         for i in sorted(set(good) - set(short)):
-            analysis = self.analyse(texts[i])
+            analysis = self.analyse(checked[i].text)
             rows[i] = _row({n: s.p_positive for n, s in analysis.scores.items()}, chunks=len(analysis.chunks))
-        return pd.DataFrame(rows)
+        for k, i in enumerate(good):
+            rows[i]["notes"] = " ".join(checked[i].notes + unknown_notes([counts[k]], [unknown[k]]))
+        return pd.DataFrame(rows, columns=BATCH_COLUMNS).fillna({"error": "", "notes": ""})
+
+
+def unknown_notes(counts: Sequence[int], unknown: Sequence[int]) -> list[str]:
+    """A note when most of a text's tokens are [UNK] (e.g. one 'word' of thousands of letters)."""
+    n, unk = int(sum(counts)), int(sum(unknown))
+    if n == 0 or unk / n < 0.5:
+        return []
+    return [f"{unk} of this text's {n} tokens are unknown to the model's vocabulary (for example a 'word' of "
+            "over 100 characters, which is read as one unknown token), so its label is close to a guess."]
 
 
 def _row(p_by_model: dict[str, float], chunks: int) -> dict[str, object]:
@@ -192,7 +220,7 @@ def predict_text(text: str) -> dict[str, object]:
     return {
         "label": best.label,
         "confidence": round(best.confidence, 4),
-        "model": "all-MiniLM-L6-v2 + LoRA, fine-tuned on SST-2 (temperature-calibrated)",
+        "model": "all-MiniLM-L6-v2, fine-tuned on SST-2 (temperature-calibrated)",
         "chunks": len(analysis.chunks),
         "notes": analysis.notes,
         "others": {MODEL_TITLES[n]: {"label": s.label, "confidence": round(s.confidence, 4)}
@@ -203,29 +231,53 @@ def predict_text(text: str) -> dict[str, object]:
 app = typer.Typer(add_completion=False)
 
 
+#: The CLI scores whole files; the app's upload cap is for shared servers.
+CLI_MAX_BYTES = 200_000_000
+
+
+def _score_csv(path: Path, column: str) -> None:
+    """Write ``path`` with every model's verdict as CSV to stdout, formula-neutralised."""
+    try:
+        frame = read_upload(path.name, path.read_bytes(), max_bytes=CLI_MAX_BYTES)
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        typer.secho(f"Cannot read {path}: {exc.strerror or exc}.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from exc
+    except InputError as exc:
+        typer.secho(f"{path}: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from exc
+    if column not in frame.columns:
+        typer.secho(f"{path} has no column {column!r}; its columns are {list(map(str, frame.columns))}. "
+                    "Choose one with --column.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2)
+    scored = score_frame(default_predictor(), frame, column, ngrams=0).drop(columns=[column])
+    out = pd.concat([frame, scored], axis=1).reset_index()
+    sys.stdout.buffer.write(to_csv_bytes(out))
+    log.info("%s: %d rows in, %d scored, %d with an error", path, len(out), int((out["error"] == "").sum()),
+             int((out["error"] != "").sum()))
+
+
 @app.command()
 def main(
     text: Annotated[str | None, typer.Argument(help="Text to score; omitted: read stdin (one text per line).")] = None,
-    csv: Annotated[Path | None, typer.Option(help="A CSV file to score; writes CSV with labels to stdout.")] = None,
+    csv: Annotated[Path | None, typer.Option(help="A CSV (or TXT) file to score; writes CSV with labels and the "
+                                                  "file's line numbers to stdout.")] = None,
     column: Annotated[str, typer.Option(help="The CSV column holding the text.")] = "text",
 ) -> None:
-    """Print JSON for one text or stdin lines, or a scored CSV for --csv."""
-    if csv is not None:
-        try:
-            frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
-        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise typer.BadParameter(f"{csv} is not a readable UTF-8 CSV ({exc})") from exc
-        if column not in frame.columns:
-            raise typer.BadParameter(f"no column {column!r}; columns are {list(frame.columns)}")
-        scored = default_predictor().predict_many(frame[column].tolist())
-        pd.concat([frame, scored], axis=1).to_csv(sys.stdout, index=False)
-        return
-    texts = [text] if text is not None else [line for line in sys.stdin.read().splitlines() if line.strip()]
-    for item in texts:
-        try:
-            print(json.dumps(predict_text(item)))
-        except InputError as exc:
-            print(json.dumps({"error": str(exc), "text": item[:80]}))
+    """Print JSON for one text or for each stdin line, or a scored CSV for --csv."""
+    setup_logging()
+    try:
+        if csv is not None:
+            _score_csv(csv, column)
+            return
+        texts = [text] if text is not None else sys.stdin.read().splitlines()
+        for item in texts:  # every line gets an answer, blank ones an error, so none is lost
+            try:
+                typer.echo(json.dumps(predict_text(item)))
+            except InputError as exc:
+                typer.echo(json.dumps({"error": str(exc), "text": item[:80]}))
+    except ModelMissingError as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from exc
 
 
 if __name__ == "__main__":

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from src.core.cards import Card
+from src.core.cards import Card, load_card
+from src.core.safe_csv import to_csv_bytes
 from src.core.settings import model_dir
 from src.sentiment import behaviour, explain
-from src.sentiment.files import MAX_ROWS, MAX_UPLOAD_BYTES, read_upload, text_columns
+from src.sentiment.files import MAX_ROWS, MAX_UPLOAD_BYTES, read_upload, score_frame, text_columns
+from src.sentiment.model import choose_backend
 from src.sentiment.predict import CONFIG_FILE, MODEL_TITLES, MODELS, Analysis, Predictor
 from src.sentiment.text import InputError
+
+#: Markdown characters escaped in user-supplied names (same set as the RAG chat's escape()).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|<>$~:])")
 
 EXAMPLE = "The acting was great, but the plot was a mess and the ending made no sense."
 LONG_EXAMPLE = (
@@ -27,6 +33,40 @@ LONG_EXAMPLE = (
     "on Saturday night until well after two.\n\nOverall I would still recommend it for the price and the "
     "location, and the staff were genuinely kind, but bring earplugs and eat breakfast somewhere else."
 )
+
+
+def how_it_works() -> str:
+    """The page's introduction; what it says about the transformer comes from the model card."""
+    card = load_card("sentiment")
+    method, size = "fine-tuned", ""
+    if card is not None:
+        method = "fully fine-tuned" if card.config.get("method") == "full" else "fine-tuned with LoRA adapters"
+        row = next((r for r in card.extra.get("comparison", []) if r["model"] == MODEL_TITLES["transformer"]), None)
+        size = f" ({row['artifact bytes'] / 1e6:.0f} MB of float16 weights)" if row else ""
+    return f"""
+Three models read the same text, all trained on **SST-2** (labelled movie-review phrases):
+- **VADER**, a hand-built lexicon with rules for negation and emphasis: nothing learnt;
+- **TF-IDF + logistic regression** on word and character n-grams;
+- **all-MiniLM-L6-v2**, the packaged sentence encoder with a new head, {method} on a 2-core CPU; only the
+  weights that differ from the packaged model are committed{size}.
+
+Confidences are calibrated (temperature scaling, fitted on held-out training sentences). Texts longer than the
+model's window are split on sentences and combined, never cut. English only: other languages are flagged as out
+of scope by a simple heuristic (scripts and common words), not by a language model.
+"""
+
+
+def backend_note() -> None:
+    """Which inference backend this server runs the transformer with, and why."""
+    if not artifact_ready():
+        return
+    backend = choose_backend()  # what the predictor uses, without loading it for this caption
+    why = {"bf16": "this CPU has native bf16", "int8": "int8 dynamic quantisation of the Linear layers, chosen "
+           "because this CPU has no native bf16", "fp32": "forced by SENTIMENT_BACKEND"}[backend]
+    card = load_card("sentiment")
+    accuracy = (card.extra.get("results", {}).get("transformer", {}).get("backends", {}) if card else {}).get(backend)
+    measured = f", dev accuracy {accuracy:.1%} with this backend at training time" if accuracy else ""
+    st.caption(f"Transformer inference backend: **{backend}** ({why}{measured}).")
 
 
 def artifact_ready() -> bool:
@@ -67,7 +107,8 @@ def verdicts(analysis: Analysis) -> None:
         score = analysis.scores[name]
         icon = "👍" if score.label == "positive" else "👎"
         col.metric(MODEL_TITLES[name], f"{icon} {score.label}", f"{score.confidence:.0%} confident", delta_color="off",
-                   help="Calibrated confidence: temperature scaling (Platt scaling for VADER) fitted on half of dev.")
+                   help="Calibrated confidence: temperature scaling (Platt scaling for VADER) fitted on held-out "
+                        "SST-2 train sentences.")
     if analysis.disagree:
         labels = ", ".join(f"{MODEL_TITLES[n]}: {s.label}" for n, s in analysis.scores.items())
         st.warning(f"The models disagree ({labels}).", icon=":material/call_split:")
@@ -113,7 +154,7 @@ def why(text: str) -> None:
     pred = predictor()
     left, right = st.columns([3, 2])
     with left:
-        st.markdown(f"**MiniLM + LoRA**: integrated gradients toward *{target}*")
+        st.markdown(f"**{MODEL_TITLES['transformer']}**: integrated gradients toward *{target}*")
         pieces = [c["text"] for c in analysis.chunks]
         for piece in pieces[:5]:
             attr = explain.explain_transformer(pred, str(piece), target)
@@ -138,6 +179,11 @@ def why(text: str) -> None:
         st.plotly_chart(fig, width="stretch")
 
 
+def _md(text: object) -> str:
+    """User-supplied text (file and column names) shown literally inside markdown messages."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
 def batch() -> None:
     """Upload, pick the text column, score, download."""
     st.caption(f"CSV (with a header) or TXT (one text per line), up to {MAX_UPLOAD_BYTES / 1e6:.0f} MB; "
@@ -148,12 +194,13 @@ def batch() -> None:
     try:
         frame = read_upload(upload.name, upload.getvalue())
     except InputError as exc:
-        st.warning(str(exc), icon=":material/block:")
+        st.warning(_md(exc), icon=":material/block:")
         return
     candidates = text_columns(frame)
     if frame.empty or not candidates:
+        found = ", ".join(_md(c) for c in frame.columns) or "none"
         st.warning("No column of this file holds text (every column is empty, numeric or a date). "
-                   f"Columns found: {', '.join(map(str, frame.columns)) or 'none'}.", icon=":material/block:")
+                   f"Columns found: {found}.", icon=":material/block:")
         return
     column = st.selectbox("Text column", candidates)
     if len(frame) > MAX_ROWS:
@@ -161,21 +208,18 @@ def batch() -> None:
                 "app responsive for every visitor). Run `python -m src.sentiment.predict --csv FILE` for all rows.")
         frame = frame.head(MAX_ROWS)
     with st.spinner(f"Scoring {len(frame)} rows..."):
-        texts = frame[column].astype(str).tolist()
-        scored = predictor().predict_many(texts)
-        scored["top_ngrams"] = [
-            "" if err else ", ".join(t["ngram"] for t in explain.explain_linear(predictor(), txt, 3))
-            for txt, err in zip(texts, scored["error"], strict=True)
-        ]
-    result = pd.concat([frame[[column]].reset_index(drop=True), scored], axis=1)
+        result = score_frame(predictor(), frame, column).reset_index()
     bad = int((result["error"] != "").sum())
+    st.caption(f"{len(result)} rows in: {len(result) - bad} scored, {bad} with an error. `line` is the row's "
+               "line in your file.")
     if bad:
         st.warning(f"{bad} row(s) could not be scored; the reason is in the `error` column.")
     st.dataframe(result, hide_index=True, width="stretch")
     st.caption("`top_ngrams` are the linear model's strongest n-grams in each row (fast enough for a whole file); "
                "per-word transformer attributions are in the **Why** chapter.")
-    st.download_button("Download results (CSV)", result.to_csv(index=False).encode(), "sentiment_results.csv",
-                       "text/csv", icon=":material/download:")
+    st.download_button("Download results (CSV)", to_csv_bytes(result), "sentiment_results.csv",
+                       "text/csv", icon=":material/download:",
+                       help="Cells that a spreadsheet would run as a formula (=, +, -, @) start with a ' here.")
 
 
 @st.cache_data(show_spinner="Running the behaviour suite...")
@@ -227,6 +271,7 @@ def model_report(card: Card) -> None:
         st.plotly_chart(fig, width="stretch")
     with right:
         bins = pd.DataFrame(extra["reliability"][name]["bins"])
+        bins = bins[bins["count"] > 0]
         fig = go.Figure([go.Scatter(x=[0.5, 1], y=[0.5, 1], mode="lines", name="perfect", line={"dash": "dot"}),
                          go.Scatter(x=bins["confidence"], y=bins["accuracy"], mode="lines+markers", name="model",
                                     text=[f"n={n}" for n in bins["count"]])])
@@ -234,5 +279,6 @@ def model_report(card: Card) -> None:
                           xaxis_title="confidence", yaxis_title="accuracy", showlegend=False,
                           margin={"t": 40, "b": 0, "l": 0, "r": 0})
         st.plotly_chart(fig, width="stretch")
-    st.caption("Reliability is measured on the report half of dev (436 sentences); the temperature was fitted on "
-               "the other half.")
+    ece = card.metric(f"ECE ({MODEL_TITLES[name]})")
+    if ece is not None:
+        st.caption(f"Reliability and ECE: {ece.protocol}.")

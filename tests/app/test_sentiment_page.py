@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from src.core.settings import model_dir
+from src.sentiment.predict import MODEL_TITLES
 from tests.conftest import open_page
 
 PAGE = "app_pages/sentiment.py"
@@ -30,7 +31,7 @@ def test_analyse_shows_three_models():
     at.text_area[0].set_value("What a lovely, warm and funny film.")
     at.button[0].click().run()
     assert not at.exception
-    titles = {"MiniLM + LoRA", "TF-IDF + logistic regression", "VADER lexicon"}
+    titles = set(MODEL_TITLES.values())
     labels = [m.value for m in at.metric if m.label in titles]
     assert len(labels) == 3 and all("positive" in v or "negative" in v for v in labels)
 
@@ -68,3 +69,21 @@ def test_long_text_says_it_was_chunked():
     at.button[0].click().run()
     assert not at.exception
     assert any("Nothing was truncated" in i.value for i in at.info)
+
+
+@trained
+def test_markdown_link_and_image_are_not_rendered():
+    at = _chapter("analyse")
+    at.text_area[0].set_value("![pwn](http://evil.example/x.png) [click me](http://evil.example) great film")
+    at.button[0].click().run()
+    assert not at.exception
+    rendered = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "evil.example" not in rendered  # the text is analysed, never rendered as markdown
+    assert any("plain text" in i.value for i in at.info)
+
+
+@trained
+def test_page_names_the_inference_backend():
+    at = _chapter("report")
+    assert not at.exception
+    assert any("inference backend" in c.value for c in at.caption)

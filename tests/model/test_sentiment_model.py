@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
 from safetensors.torch import load_file
 
 from src.core.settings import model_dir
 from src.sentiment import behaviour
-from src.sentiment.model import base_classifier, base_model_path, load_classifier
-from src.sentiment.predict import ADAPTER_DIR, CONFIG_FILE, Predictor, predict_text
+from src.sentiment.model import (
+    BACKENDS,
+    FROZEN,
+    SHARD_GLOB,
+    TransformerScorer,
+    base_classifier,
+    base_model_path,
+    load_classifier,
+)
+from src.sentiment.predict import ADAPTER_DIR, BATCH_COLUMNS, CONFIG_FILE, Predictor, predict_text
 from src.sentiment.text import InputError
 
 ARTIFACT = model_dir("sentiment")
@@ -24,17 +30,28 @@ def predictor() -> Predictor:
     return Predictor.from_artifact(ARTIFACT)
 
 
-def test_adapter_is_small_and_loads_onto_the_packaged_base():
-    adapter = ARTIFACT / ADAPTER_DIR / "adapter_model.safetensors"
-    assert adapter.stat().st_size < 10_000_000
-    weights = load_file(adapter)
-    assert any("lora_A" in k for k in weights) and any("classifier" in k for k in weights)
+def test_weights_are_small_and_load_onto_the_packaged_base():
+    shards = sorted((ARTIFACT / ADAPTER_DIR).glob(SHARD_GLOB))
+    assert shards and all(p.stat().st_size < 20_000_000 for p in shards)  # the per-file limit
+    weights = {k: v for p in shards for k, v in load_file(p).items()}
+    assert "classifier.weight" in weights and not set(FROZEN) & set(weights)
     assert (base_model_path() / "model.safetensors").is_file()
-    merged = load_classifier(ARTIFACT / ADAPTER_DIR)
+    tuned = load_classifier(ARTIFACT / ADAPTER_DIR)
     base = base_classifier()
     q = "bert.encoder.layer.0.attention.self.query.weight"
-    assert not torch.equal(merged.state_dict()[q], base.state_dict()[q])  # LoRA changed the merged weight
-    assert json.loads((ARTIFACT / ADAPTER_DIR / "adapter_config.json").read_text())["r"] > 0
+    assert not torch.equal(tuned.state_dict()[q], base.state_dict()[q])  # fine-tuning changed the weight
+    emb = FROZEN[0]
+    assert torch.equal(tuned.state_dict()[emb], base.state_dict()[emb])  # the word embeddings come from the package
+
+
+def test_backends_agree(predictor):
+    texts = ["A warm, funny and moving film.", "Dull, tedious and far too long.", "not bad at all"]
+    labels = {}
+    for backend in BACKENDS:
+        scorer = TransformerScorer(predictor.transformer.model, predictor.transformer.tokenizer, 128, backend)
+        labels[backend] = (scorer.logits(texts) > 0).tolist()
+    assert labels["fp32"] == [True, False, True]
+    assert all(v == labels["fp32"] for v in labels.values()), labels
 
 
 def test_transformer_passes_negation_and_entity_swaps(predictor):
@@ -58,6 +75,19 @@ def test_predict_text_contract_and_long_text(predictor, monkeypatch):
 
 
 def test_batch_reports_bad_rows(predictor):
-    frame = predictor.predict_many(["Lovely!", "", "🙂🙂", "Awful service."])
+    frame = predictor.predict_many(["Lovely!", "", "🙂🙂", "Awful service.", "   "])
     assert frame.loc[0, "transformer_label"] == "positive" and frame.loc[3, "transformer_label"] == "negative"
-    assert frame.loc[1, "error"] and frame.loc[2, "error"]
+    assert frame.loc[1, "error"] and frame.loc[2, "error"] and frame.loc[4, "error"]
+    assert len(frame) == 5 and (frame["error"] == "").sum() == 2  # rows in = rows scored + rows in errors
+
+
+def test_batch_with_no_usable_row_keeps_its_columns(predictor):
+    frame = predictor.predict_many(["", "🙂"])
+    assert list(frame.columns) == BATCH_COLUMNS and (frame["error"] != "").all()
+
+
+def test_one_giant_word_gets_a_note(predictor):
+    analysis = predictor.analyse("a" * 19_999)
+    assert any("unknown to the model's vocabulary" in n for n in analysis.notes)
+    frame = predictor.predict_many(["b" * 5_000, "A lovely film."])
+    assert "unknown" in frame.loc[0, "notes"] and frame.loc[1, "notes"] == ""

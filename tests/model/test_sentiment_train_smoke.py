@@ -8,10 +8,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from src.core.cards import read_card
 from src.sentiment.predict import Predictor
-from src.sentiment.train import TrainConfig, run
+from src.sentiment.train import TrainConfig, app, run
 
 GOOD = ["wonderful", "delightful", "excellent", "charming", "superb", "lovely", "great", "moving"]
 BAD = ["awful", "dreadful", "boring", "terrible", "clumsy", "tedious", "dull", "painful"]
@@ -26,11 +27,12 @@ def _sentences(words: list[str], label: int) -> list[tuple[str, int]]:
 def test_train_writes_a_loadable_artifact(tmp_path):
     rows = _sentences(GOOD, 1) + _sentences(BAD, 0)  # 64 sentences
     frame = pd.DataFrame(rows, columns=["sentence", "label"]).sample(frac=1, random_state=0).reset_index(drop=True)
-    cfg = TrainConfig(epochs=2, batch_size=16, lr=2e-3, lora_rank=4, lora_alpha=8)
+    cfg = TrainConfig(epochs=2, batch_size=16, lr=1e-4, train_limit=64, holdout=16)
     out = tmp_path / "sentiment"
     card = run(cfg, frame, frame.copy(), out)
 
-    assert (out / "transformer" / "adapter_model.safetensors").stat().st_size < 5_000_000
+    shards = list((out / "transformer").glob("weights-*.safetensors"))
+    assert shards and all(p.stat().st_size < 20_000_000 for p in shards)
     config = json.loads((out / "config.json").read_text())
     assert config["calibration"]["transformer"]["temperature"] > 0
     back = read_card(out)
@@ -38,9 +40,25 @@ def test_train_writes_a_loadable_artifact(tmp_path):
     for key in ("confusion_dev", "by_length", "reliability", "comparison"):
         assert set(back.extra[key] if key != "comparison" else [r["model"] for r in back.extra[key]])
     assert len(card.extra["comparison"]) == 3
+    ci = back.extra["bootstrap"][back.headline.name]  # where the MLOps gate reads the noise
+    assert ci["low"] <= back.headline.value <= ci["high"] and ci["level"] == 0.95
+    assert back.extra["ece_bins"]["n_bins"] > 0 and f"{back.extra['ece_bins']['n_bins']} equal-width" in \
+        back.metric("ECE (TF-IDF + logistic regression)").protocol
+    assert [d.name for d in back.data] == ["sst2"]  # the registry key, not a display title
+    assert back.duration_s >= back.extra["epochs"][-1]["seconds"]  # the whole run, not only a part
+    assert len(back.extra["epochs"]) == 2 and set(back.extra["results"]["transformer"]["backends"]) == {
+        "bf16", "int8", "fp32"}
 
     predictor = Predictor.from_artifact(out)
     probs = predictor.probabilities(["the film was wonderful", "the film was awful"])
     assert set(probs) == {"transformer", "linear", "vader"}
     assert probs["linear"][0] > probs["linear"][1]  # the linear model learns this toy task
     assert np.all((probs["transformer"] >= 0) & (probs["transformer"] <= 1))
+
+
+def test_cli_has_the_options_the_retrain_gate_uses():
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 0
+    for flag in ("--out", "--smoke", "--epochs", "--method", "--max-minutes"):
+        assert flag in result.output
+    assert str(TrainConfig().epochs) in result.output  # the default shown comes from TrainConfig

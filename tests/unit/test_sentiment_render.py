@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from src.sentiment.explain import Attribution
-from src.ui.sentiment_widgets import attribution_html
+from src.ui.sentiment_widgets import _md, attribution_html
 
 
 def test_attribution_html_escapes_markup():
@@ -12,3 +12,10 @@ def test_attribution_html_escapes_markup():
     out = attribution_html(attr)
     assert "<script>" not in out and "&lt;script&gt;" in out
     assert ">great</span>" in out and "rgba(34,139,34" in out  # positive evidence is green
+
+
+def test_uploaded_names_are_shown_literally_in_markdown():
+    name = "![x](http://evil.example/a.png) [click](http://evil.example) **bold**"
+    out = _md(name)
+    assert "![x](" not in out and "[click](" not in out and "**" not in out
+    assert out.replace("\\", "") == name  # nothing dropped, only escaped
