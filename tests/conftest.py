@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
@@ -10,6 +11,11 @@ from src.core import datasets
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Tests never write to the developer's prediction log or MLflow store under data/ (one shared temp store:
+# creating MLflow's schema takes seconds, so it is reused between sessions).
+_TMP = tempfile.gettempdir()
+os.environ.setdefault("PORTFOLIO_PREDICTION_LOG", os.path.join(_TMP, "portfolio-test-predictions.sqlite3"))
+os.environ.setdefault("MLFLOW_TRACKING_URI", "sqlite:///" + os.path.join(_TMP, "portfolio-test-mlflow.db"))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ the Telco data when it is on this machine.
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from src.churn.predict import Predictor
 from src.core import contract, datasets
 from src.core.cards import Card
 from src.core.safe_csv import to_csv_bytes
+from src.mlops import hooks
 from src.ui import loader
 
 THRESHOLD_KEY = "churn_threshold"  # survives chapter switches, unlike a widget's own key
@@ -251,7 +253,9 @@ def customer(pred: Predictor) -> None:
     row, notes = pred.complete(_current_customer())
     for note in notes:
         st.warning(note, icon=":material/warning:")
+    started = time.perf_counter()
     p = float(pred.predict_proba(row)[0])
+    hooks.log_churn(row.iloc[0], p, pred.risk_band(p), started)
     contrib = pred.explain(row).for_row(0)
     band = pred.risk_band(p)
     left, right = st.columns([1, 2])
@@ -317,7 +321,9 @@ def batch(pred: Predictor) -> None:
     if upload is None:
         return
     try:
+        started = time.perf_counter()
         result = pred.score_upload(upload.getvalue(), threshold(pred))
+        hooks.log_churn_batch(result.scored, started)
     except data.SchemaError as exc:  # the message may quote the upload's header: shown as text
         st.error(_MARKDOWN.sub(r"\\\1", str(exc)), icon=":material/error:")
         return

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from src.core.cards import load_card
+from src.mlops import hooks
 from src.rag import corpus, documents
 from src.rag.chat import Assistant, Turn
 from src.rag.chunking import DEFAULT_OVERLAP, DEFAULT_SIZE, ChunkSettings, chunk_document
@@ -337,6 +339,7 @@ def chat(settings: Settings) -> None:
     previous = next((m["content"] for m in reversed(state["rag_messages"]) if m["role"] == "user"), "")
     with st.chat_message("user"):
         st.text(question if len(question) <= 2000 else question[:2000] + " …")
+    started = time.perf_counter()
     assistant = Assistant(index, generator(config))
     with st.chat_message("assistant"):
         turn = assistant.prepare(question, previous, mode=settings.mode, k=settings.k)
@@ -360,6 +363,8 @@ def chat(settings: Settings) -> None:
 
             st.write_stream(pieces())
         assistant.finish(turn, "".join(raw))
+        hooks.log_rag(question, turn.results.best_dense if turn.results else None, turn.kind, turn.faithfulness,
+                      started)
         if turn.error:
             log.warning("generation failed: %s", turn.error)
     # both halves are stored together, so a run interrupted by a new question leaves no orphan

@@ -6,6 +6,7 @@ All computation lives in ``src/vision``; this module only lays it out.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import streamlit as st
 
 from src.core import contract
 from src.core.cards import Card
+from src.mlops import hooks
 from src.ui.loader import load_model, version
 from src.vision import explain, insights, robustness
 from src.vision.examples import Example, dataset_folder, decode_listed, generated_examples
@@ -146,7 +148,9 @@ def classify(model: Predictor, card: Card | None) -> None:
         return
     image, original, notes, truth = chosen
     what_the_model_sees(original, image, notes)
+    started = time.perf_counter()
     pred = model.predict_image(image, notes)
+    hooks.log_vision(image, getattr(original, "size", None), pred.label, pred.confidence, started)
     left, right = st.columns(2)
     with left:
         st.markdown("#### Top-5 (after temperature scaling)")
