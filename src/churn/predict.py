@@ -201,6 +201,8 @@ def main(
 ) -> None:
     """Score a CSV: each row gets probability, risk band and top-3 reasons; failed rows go to the errors file."""
     errors = errors or out.with_name(f"{out.stem}.errors.csv")
+    if errors.resolve() == out.resolve() or data_path.resolve() in (out.resolve(), errors.resolve()):
+        fail("--data, --out and --errors must be three different files.")
     try:
         content = data_path.read_bytes()
     except OSError as exc:

@@ -108,6 +108,8 @@ def test_predict_out_into_a_missing_folder_creates_it(predictor, tmp_path):
     ({"--out": "/proc/forbidden/x.csv"}, "cannot write"),
     ({"--data": "{tmp}/empty.csv"}, "empty"),
     ({"--nonsense": "1"}, "no such option"),
+    ({"--errors": "{tmp}/o.csv"}, "different files"),
+    ({"--out": "{tmp}/in.csv"}, "different files"),
 ])
 def test_predict_bad_arguments_get_one_clear_line(override, expect, predictor, tmp_path):
     (tmp_path / "in.csv").write_bytes(churn_csv(churn_lines(10)))
