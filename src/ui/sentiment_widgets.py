@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -12,6 +13,7 @@ import streamlit as st
 from src.core.cards import Card, load_card
 from src.core.safe_csv import to_csv_bytes
 from src.core.settings import model_dir
+from src.mlops import hooks
 from src.sentiment import behaviour, explain
 from src.sentiment.files import MAX_ROWS, MAX_UPLOAD_BYTES, read_upload, score_frame, text_columns
 from src.sentiment.model import choose_backend
@@ -91,10 +93,13 @@ def predictor() -> Predictor:
 def analyse_or_warn(text: str) -> Analysis | None:
     """Analyse text, or show why it cannot be analysed."""
     try:
+        started = time.perf_counter()
         analysis = predictor().analyse(text)
     except InputError as exc:
         st.warning(str(exc), icon=":material/block:")
         return None
+    best = analysis.scores["transformer"]
+    hooks.log_sentiment(text, best.label, best.confidence, started)
     for note in analysis.notes:
         st.info(note, icon=":material/info:")
     return analysis
