@@ -16,6 +16,7 @@ The background is the k-means summary stored in the model card (weighted prototy
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -119,39 +120,48 @@ def strongest_interaction(explanation: Explanation, feature: str) -> str:
 # --- plain English ---------------------------------------------------------------------------
 
 
+def _months(value: object) -> str:
+    months = float(value)  # type: ignore[arg-type]
+    return f"{months:.0f} month{'s' if months != 1 else ''} as a customer"
+
+
+def _having(noun: str) -> dict[str, str]:
+    return {"Yes": f"having {noun}", "No": f"no {noun}"}
+
+
+#: Feature -> a function of the value as text, giving a short phrase.
+_PHRASES: dict[str, Callable[[str], str]] = {
+    "tenure": _months,
+    "MonthlyCharges": lambda v: f"monthly charges of ${float(v):,.2f}",
+    "TotalCharges": lambda v: f"${float(v):,.0f} billed so far",
+    "SeniorCitizen": lambda v: "being a senior citizen" if int(float(v)) == 1 else "not being a senior citizen",
+    "Contract": lambda v: f"a {v.lower()} contract",
+    "PaymentMethod": lambda v: f"paying by {v.lower()}",
+    "PaperlessBilling": {"Yes": "paperless billing"}.get,
+    "InternetService": lambda v: "no internet service" if v == "No" else f"{v} internet",
+    "PhoneService": {"Yes": "a phone line"}.get,
+    "MultipleLines": {"Yes": "multiple phone lines", "No": "a single phone line"}.get,
+    "Partner": _having("a partner").get,
+    "Dependents": _having("dependents").get,
+}
+#: The phrase when the table's lookup has none for the value (a plain "No", or no line at all).
+_OTHERWISE = {"PaperlessBilling": "paper billing", "PhoneService": "no phone line", "MultipleLines": "no phone line",
+              "Partner": "no a partner", "Dependents": "no dependents"}
+_ADD_ON_NAMES = {"OnlineSecurity": "online security", "OnlineBackup": "online backup",
+                 "DeviceProtection": "device protection", "TechSupport": "tech support",
+                 "StreamingTV": "streaming TV", "StreamingMovies": "streaming movies"}
+
+
 def describe(feature: str, value: object) -> str:
     """A short phrase for one feature value, e.g. ``a month-to-month contract``."""
     v = str(value)
-    if feature == "tenure":
-        months = float(value)
-        return f"{months:.0f} month{'s' if months != 1 else ''} as a customer"
-    if feature == "MonthlyCharges":
-        return f"monthly charges of ${float(value):,.2f}"
-    if feature == "TotalCharges":
-        return f"${float(value):,.0f} billed so far"
-    if feature == "SeniorCitizen":
-        return "being a senior citizen" if int(float(value)) == 1 else "not being a senior citizen"
-    if feature == "Contract":
-        return f"a {v.lower()} contract"
-    if feature == "PaymentMethod":
-        return f"paying by {v.lower()}"
-    if feature == "PaperlessBilling":
-        return "paperless billing" if v == "Yes" else "paper billing"
-    if feature == "InternetService":
-        return "no internet service" if v == "No" else f"{v} internet"
     if feature in ADD_ONS:
-        label = {"OnlineSecurity": "online security", "OnlineBackup": "online backup",
-                 "DeviceProtection": "device protection", "TechSupport": "tech support",
-                 "StreamingTV": "streaming TV", "StreamingMovies": "streaming movies"}[feature]
-        return {"Yes": f"having {label}", "No": f"no {label}"}.get(v, f"no {label} (no internet)")
-    if feature == "PhoneService":
-        return "a phone line" if v == "Yes" else "no phone line"
-    if feature == "MultipleLines":
-        return {"Yes": "multiple phone lines", "No": "a single phone line"}.get(v, "no phone line")
-    if feature in ("Partner", "Dependents"):
-        noun = "a partner" if feature == "Partner" else "dependents"
-        return f"having {noun}" if v == "Yes" else f"no {noun}"
-    return f"{feature} = {v}"
+        label = _ADD_ON_NAMES[feature]
+        return _having(label).get(v, f"no {label} (no internet)")
+    phrase = _PHRASES.get(feature)
+    if phrase is None:
+        return f"{feature} = {v}"
+    return phrase(v) or _OTHERWISE[feature]
 
 
 def reason(feature: str, value: object, contribution: float) -> str:

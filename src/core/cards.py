@@ -285,8 +285,17 @@ def artifact_writer(folder: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    swap_into_place(tmp, target)
+
+
+def swap_into_place(new: Path, target: Path) -> None:
+    """Make folder ``new`` the folder ``target``: two renames on one filesystem, the old one removed after.
+
+    Between the renames the old folder waits as ``.<name>.old-<pid>``, so an interrupted swap can
+    be undone (``src.pipeline.recover``).
+    """
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     if target.exists():
         os.replace(target, old)
-    os.replace(tmp, target)
+    os.replace(new, target)
     shutil.rmtree(old, ignore_errors=True)

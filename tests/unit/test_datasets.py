@@ -84,13 +84,18 @@ def test_pages_never_download(isolated_cache, tiny):
     assert not datasets.is_cached("tiny")
 
 
-def test_mirror_layout_is_read_and_verified(isolated_cache, tiny, monkeypatch, tmp_path):
-    _, register = tiny
+def _mirror_holding(content: bytes, tmp_path: Path, monkeypatch) -> None:
+    """A mirror folder in the documented layout whose tiny.csv holds ``content``."""
     mirror = tmp_path / "mirror"
     (mirror / "tiny").mkdir(parents=True)
-    (mirror / "tiny" / "tiny.csv").write_bytes(b"x\n1\n")
-    register(_sha(b"x\n1\n"))
+    (mirror / "tiny" / "tiny.csv").write_bytes(content)
     monkeypatch.setenv("PORTFOLIO_DATA_MIRROR", str(mirror))
+
+
+def test_mirror_layout_is_read_and_verified(isolated_cache, tiny, monkeypatch, tmp_path):
+    _, register = tiny
+    register(_sha(b"x\n1\n"))
+    _mirror_holding(b"x\n1\n", tmp_path, monkeypatch)
     assert datasets.is_available("tiny") and not datasets.is_cached("tiny")
     assert datasets.path("tiny").read_bytes() == b"x\n1\n"
     assert datasets.is_cached("tiny")
@@ -98,11 +103,8 @@ def test_mirror_layout_is_read_and_verified(isolated_cache, tiny, monkeypatch, t
 
 def test_corrupt_mirror_is_rejected(isolated_cache, tiny, monkeypatch, tmp_path):
     _, register = tiny
-    mirror = tmp_path / "mirror"
-    (mirror / "tiny").mkdir(parents=True)
-    (mirror / "tiny" / "tiny.csv").write_bytes(b"tampered\n")
     register(_sha(b"x\n1\n"))
-    monkeypatch.setenv("PORTFOLIO_DATA_MIRROR", str(mirror))
+    _mirror_holding(b"tampered\n", tmp_path, monkeypatch)
     with pytest.raises(ChecksumError):
         datasets.path("tiny")
     assert not datasets.is_cached("tiny")
