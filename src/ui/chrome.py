@@ -93,7 +93,7 @@ def card_details(card: Card) -> None:
     with left:
         st.markdown("**Data**")
         for ref in card.data:
-            st.markdown(f"- {ref.name}: {ref.source}")
+            st.markdown(f"- {ref.title}: {ref.source}")
             for rel, digest in ref.sha256.items():
                 st.caption(f"`{rel}` sha256 `{digest}`")
         st.markdown("**Provenance**")
