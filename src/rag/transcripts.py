@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 _TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 _TIMING = re.compile(rf"^\s*({_TIME})\s*-->\s*{_TIME}\b.*$")
 #: A line that starts with a timestamp: ``[00:01:23]``, ``(01:23)``, ``00:01:23.4 -``, ``1:23:45``.
-_PREFIX = re.compile(rf"^\s*[\[(]?({_TIME})[\])]?\s*(?:[-–—|:]\s*)?(?=\S|$)")
+_PREFIX = re.compile(rf"^\s*[\[(]?({_TIME})[\])]?\s*(?:[-–—|:](?=\s)\s*)?(?=\S|$)")  # "- " goes, "--upgrade" stays
 #: What makes a line count as timestamped when deciding whether a file is a transcript: a bracketed time
 #: or one with seconds. A bare "09:00 Registration" is how agendas look, and their times must stay.
 _STAMPED = re.compile(r"^\s*(?:[\[(]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?[\])]|\d{1,2}:\d{2}:\d{2})")

@@ -31,6 +31,11 @@ def test_bracketed_timestamps_and_speakers_are_folded():
         assert folded.text[offset:].startswith(line)
 
 
+def test_separators_after_a_time_go_but_a_leading_dash_of_the_words_stays():
+    folded = fold_transcript("00:00:01 - run it\n00:00:02 | then\n[00:00:03] --upgrade the package\n")
+    assert folded.text == "run it\nthen\n--upgrade the package"
+
+
 def test_srt_numbers_timings_and_tags_are_dropped():
     srt = ("1\n00:00:01,000 --> 00:00:03,500\n<i>the tide turns</i> at noon\n\n"
            "2\n00:00:03,600 --> 00:00:06,000\nthe keepers light\nthe lamp\n\n"
