@@ -345,6 +345,7 @@ def document_cases() -> list[Case]:
 
 CHAT_QUESTIONS = {
     "dollar_1e308": "Will a customer paying $1e308 a month on a month-to-month contract churn?",
+    "tenure_1e20": "Will a customer with a tenure of 100000000000000000000 months on a monthly contract churn?",
     "huge_question": "Tell me about the churn model. " * 4_000,
     "control_chars": "What\x00 is the\x1b[2J churn\u202e model?",
     "empty": "   ",

@@ -91,7 +91,8 @@ def test_odd_questions_get_an_answer_or_a_clear_notice(name, index):
             assert_clear(text)
     if name == "huge_question":
         assert any("characters" in n for n in turn.notices), turn.notices
-    if name == "dollar_1e308" and turn.tool is not None:
-        assert "1e+308" in turn.tool.text or "1e308" in turn.tool.text or not turn.tool.ok, turn.tool.text
+    if name in ("dollar_1e308", "tenure_1e20"):  # issue 16 #11: refused, or scored with the value said
+        said = " ".join([*turn.notices, turn.tool.text if turn.tool else ""])
+        assert "1e308" in said or "1e+308" in said or "100000000000000000000" in said or "1e+20" in said, said
     if name == "empty":
         assert turn.kind == "empty"
