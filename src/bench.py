@@ -14,6 +14,7 @@ import time
 
 from src.core.benchmark import Row, cpu_line, print_table
 from src.core.demos import DEMOS
+from src.core.logs import setup_logging
 
 #: Demos whose code lives in a package named differently from their slug.
 PACKAGES = {"model_health": "mlops"}
@@ -90,4 +91,5 @@ def main(selected: list[str]) -> None:
 
 
 if __name__ == "__main__":
+    setup_logging()
     main(sys.argv[1:])

@@ -13,9 +13,15 @@ from typing import Annotated
 import typer
 
 from src.core import datasets
+from src.core.logs import setup_logging
 from src.core.settings import MIRROR_ENV, mirror_dir
 
 app = typer.Typer(help="Fetch, verify and list the portfolio's datasets.", no_args_is_help=True)
+
+
+@app.callback()
+def _configure(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False) -> None:
+    setup_logging(verbose)
 
 
 @app.command()
