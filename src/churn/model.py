@@ -18,12 +18,16 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, SplineTransformer, StandardScaler
 
 from src.churn.data import CATEGORIES, NUMERIC
+from src.core.contract import OOF_FILE
+from src.core.contract import SKOPS_FILE as MODEL_FILE
 from src.core.settings import model_dir
 
-#: The committed artifact: the fitted pipeline, the out-of-fold predictions, and the card beside them.
+__all__ = ["ARTIFACT", "CANDIDATES", "MODEL_FILE", "OOF_FILE", "Candidate", "gradient_boosting", "logistic",
+           "logistic_splines", "random_forest", "soft_vote"]
+
+#: The committed artifact: the fitted pipeline (``MODEL_FILE``), the out-of-fold predictions
+#: (``OOF_FILE``), and the card beside them; the file names are the contract's (``src.core.contract``).
 ARTIFACT = model_dir("churn")
-MODEL_FILE = "model.skops"
-OOF_FILE = "oof.npz"
 CATEGORICAL = list(CATEGORIES)
 
 

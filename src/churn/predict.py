@@ -27,6 +27,7 @@ from src.churn import data
 from src.churn.explain import Explanation, ShapExplainer, batch_reasons, top_reasons
 from src.churn.model import ARTIFACT, MODEL_FILE
 from src.core import cards
+from src.core.contract import ModelMissingError
 from src.core.safe_csv import to_csv_bytes
 
 #: Types skops may rebuild besides its defaults: the spline basis and the boosted-tree predictor.
@@ -41,10 +42,6 @@ TRUSTED_TYPES = frozenset({
 
 #: Scored-CSV column listing the numbers outside the training range (the score is an extrapolation).
 OUT_OF_RANGE = "outside_training_range"
-
-
-class ModelMissingError(FileNotFoundError):
-    """There is no trained model in the artifact folder."""
 
 
 @dataclass
@@ -74,7 +71,7 @@ class Predictor:
         card = cards.read_card(path)
         model_file = path / MODEL_FILE
         if card is None or not model_file.is_file():
-            raise ModelMissingError(f"No trained churn model in {path}. Create it with `python -m src.churn.train`.")
+            raise ModelMissingError("churn", path)
         untrusted = set(sio.get_untrusted_types(file=model_file))
         if unknown := untrusted - TRUSTED_TYPES:
             raise ValueError(f"{model_file} contains types this app does not trust: {sorted(unknown)}")
