@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from src.core.cards import hardware
 from src.core.hardware import cpu_has_native_bf16
+from src.core.tables import markdown_table
 
 
 @dataclass
@@ -40,9 +41,7 @@ def cpu_line() -> str:
 
 def print_table(title: str, rows: list[Row]) -> None:
     """Print a markdown table, so the output can go straight into a note or card."""
+    met = {None: "", True: "yes", False: "NO"}
     print(f"\n### {title}\n")
-    print("| metric | measured | goal | met |")
-    print("|---|---|---|---|")
-    for row in rows:
-        met = "" if row.met is None else ("yes" if row.met else "NO")
-        print(f"| {row.metric} | {row.value} | {row.goal} | {met} |")
+    cells = [[r.metric, r.value, r.goal, met[r.met]] for r in rows]
+    print(markdown_table(["metric", "measured", "goal", "met"], cells))
