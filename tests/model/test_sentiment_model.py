@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -91,3 +92,28 @@ def test_one_giant_word_gets_a_note(predictor):
     assert any("unknown to the model's vocabulary" in n for n in analysis.notes)
     frame = predictor.predict_many(["b" * 5_000, "A lovely film."])
     assert "unknown" in frame.loc[0, "notes"] and frame.loc[1, "notes"] == ""
+
+
+def test_evaluate_counts_empty_rows_and_explains_a_file_with_none_usable(predictor, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from src.sentiment import evaluate
+
+    out = evaluate.evaluate(predictor, ["A lovely film.", "", "   "], np.array([1, 0, 1]))
+    assert out["n"] == 3 and out["n_scored"] == 1 and sum(out["skipped"].values()) == 2
+    bad = tmp_path / "empty.tsv"
+    bad.write_text("sentence\tlabel\n\t1\n🙂\t0\n", encoding="utf-8")
+    monkeypatch.setattr(evaluate.Predictor, "from_artifact", lambda artifact=None: predictor)
+    result = CliRunner().invoke(evaluate.app, ["--data", str(bad)])
+    assert result.exit_code == 2 and "No row of" in result.output  # a message, then a clean exit
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_predict_csv_of_a_missing_file_is_a_message(tmp_path):
+    from typer.testing import CliRunner
+
+    from src.sentiment.predict import app
+
+    result = CliRunner().invoke(app, ["--csv", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 2 and "Cannot read" in result.output
+    assert not isinstance(result.exception, FileNotFoundError)
