@@ -33,7 +33,7 @@ def test_the_loader_accepts_or_refuses_clearly_within_budget(case):
             error = None
         except BadImageError as exc:
             error = str(exc)
-    assert usage.seconds < SECONDS and usage.peak_mb < PEAK_MB, f"{usage.seconds:.1f} s, {usage.peak_mb:.0f} MB"
+    assert usage.within(SECONDS) and usage.peak_mb < PEAK_MB, usage
     if error is None:
         assert image.shape == (32, 32, 3)
         if case.expect:
