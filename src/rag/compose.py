@@ -17,6 +17,7 @@ same for SmolLM2, a larger GGUF or an OpenAI-compatible server.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,6 +83,14 @@ def _quote(ev: Evidence, index: int, role: str = "") -> ShownSentence:
                          True, role)
 
 
+_MULTI_PART = re.compile(r"\band\b|\bboth\b|\bas well as\b|\balso\b|,|;|\?.+\?", re.IGNORECASE)
+
+
+def is_multi_part(question: str) -> bool:
+    """Questions asking two things ("X, and Y?"): the ones an answer can cover only partly."""
+    return bool(_MULTI_PART.search(question))
+
+
 def restates(sentence: str, question: str) -> bool:
     """True when a sentence only repeats the question's words ("The sentiment model handles long reviews.")."""
     words = set(tokenize(sentence))
@@ -132,7 +141,8 @@ def compose(extraction: Extraction, evidence: list[Evidence], raw: Attribution |
     else:
         add(extraction.facts)
     answer.sentences.extend(replacements)
-    if question_terms and extraction.missing and 1 - len(extraction.missing) / question_terms < MIN_COVERAGE:
+    if (is_multi_part(question) and question_terms and extraction.missing
+            and 1 - len(extraction.missing) / question_terms < MIN_COVERAGE):
         words = ", ".join(f"“{w}”" for w in extraction.missing[:5])
         answer.sentences.append(ShownSentence(
             f"I found only part of the answer: nothing in these passages mentions {words}.", "note"))

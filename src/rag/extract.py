@@ -41,7 +41,7 @@ MIN_WORDS = 4
 #: Question words that say what kind of answer is wanted, not what it is about.
 GENERIC = frozenset(tokenize(
     "what which how why when where who does do is are was were can could should would model models demo "
-    "use used using work works working tell explain describe mean means happen happens get gets way "
+    "use used using work works working tell explain describe mean means happen happens get gets way handle handles "
     "project portfolio app page upload uploaded document documents file files text say says"))
 
 

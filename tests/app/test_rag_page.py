@@ -32,7 +32,9 @@ def test_chat_turn_is_cited_rated_and_the_rating_survives_a_restart(feedback_db)
     at.chat_input(key="rag_question").set_value("How was the churn model validated?").run()
     assert not at.exception, [e.value for e in at.exception]
     text = _assistant_text(at)
-    assert "Faithfulness" in text or "The documents don't say" in text
+    assert "Faithfulness" in text and "stratified 5-fold cross-validation" in text, text
+    assert "from this portfolio" in text, "every citation carries its provenance"
+    assert any(e.label == "What the model wrote (unverified)" for e in at.expander), "raw generation panel missing"
     assert any("BM25 rank" in df.value.columns for df in at.dataframe), "retrieval inspector missing"
 
     at.feedback[0].set_value(1).run()

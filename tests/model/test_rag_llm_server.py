@@ -48,8 +48,10 @@ def test_config_from_environment_drives_a_full_cited_turn(server):
                      "flowers are. The waggle dance points toward the food.")]
     index = Index.build(chunk_documents(docs), shared())
     turn = Assistant(index, make_generator(config), tools={}).ask("How do honey bees tell the hive where flowers are?")
-    assert turn.kind == "rag" and turn.answer and not turn.error
+    assert turn.kind == "rag" and turn.answer and turn.raw and not turn.error
     assert turn.attribution is not None and turn.attribution.sentences
+    # the same verification as the packaged model: only verified sentences are shown
+    assert turn.shown is not None and turn.faithfulness == 1.0 and "dance" in turn.answer.lower()
     assert "first_token" in turn.timings_ms
 
 

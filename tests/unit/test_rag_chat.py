@@ -95,7 +95,7 @@ def test_a_wrong_number_in_the_lead_is_replaced_by_the_passage_words(index):
 def test_a_short_answer_made_of_the_passages_words_is_supported(index):
     # "Crabs and clams." embeds below the similarity threshold, but every word of it is in the passage
     turn = Assistant(index, RecordingGenerator("Crabs and clams."), tools={}).ask("What do sea otters eat?")
-    assert turn.attribution.sentences[0].similarity < 0.72 and turn.attribution.faithfulness == 1.0
+    assert turn.attribution.sentences[0].similarity < 0.9 and turn.attribution.faithfulness == 1.0
 
 
 def test_a_lead_that_only_restates_the_question_is_not_shown(index):
