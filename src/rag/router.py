@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from src.rag.guardrails import escape_markdown
+
 INTERNET_ADDONS = ("OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV",
                    "StreamingMovies")
 
@@ -219,14 +221,6 @@ def default_tools() -> dict[str, Tool]:
         "sentiment": Tool("sentiment", "Sentiment model", "src.sentiment.predict.predict_text", sentiment,
                           has("sentiment")),
     }
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|<>$~:])")
-
-
-def escape_markdown(text: str) -> str:
-    """Visitor text shown inside a markdown answer: never a live link, image or colour directive."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def _format_reasons(reasons: Any) -> str:

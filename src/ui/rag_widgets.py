@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from src.rag.chunking import DEFAULT_OVERLAP, DEFAULT_SIZE, ChunkSettings, chunk
 from src.rag.embed import Embedder
 from src.rag.feedback import DEFAULT_DB, FeedbackStore
 from src.rag.generate import BackendConfig, GenerationError, Generator, make_generator
+from src.rag.guardrails import escape_markdown
 from src.rag.retrieve import MODES, Hit, Index
 
 log = logging.getLogger("portfolio.rag")
@@ -145,12 +145,8 @@ def session_index(settings: Settings) -> Index:
 
 # --- rendering one answer ----------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|<>$~:])")
-
-
-def escape(text: str) -> str:
-    """Model and document text shown as text, never as markdown, links or colour directives."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+#: Model, document and visitor text is shown as text, never as markdown (one escaper for the whole chat).
+escape = escape_markdown
 
 
 def _badges(citation: int | None, provenance: str) -> str:
@@ -221,7 +217,8 @@ def _passage_popovers(turn: Turn) -> None:
     cols = st.columns(len(turn.evidence))
     for col, ev in zip(cols, turn.evidence, strict=True):
         icon = ":material/upload_file:" if ev.from_upload else ":material/description:"
-        with col.popover(f"[{ev.number}] {ev.chunk.source.removeprefix('upload/')}", icon=icon, width="stretch"):
+        label = escape(f"[{ev.number}] {ev.chunk.source.removeprefix('upload/')}")
+        with col.popover(label, icon=icon, width="stretch"):
             st.caption(f"{escape(ev.chunk.label)} · {ev.provenance}")
             st.text(ev.chunk.text)
             if ev.flagged:
@@ -247,7 +244,7 @@ def _closest_passages(turn: Turn) -> None:
     if not turn.results:
         return
     for hit in turn.results.hits[:3]:
-        with st.expander(f"{hit.chunk.label} (cosine {hit.dense_score:.2f})"):
+        with st.expander(f"{escape(hit.chunk.label)} (cosine {hit.dense_score:.2f})"):
             st.text(hit.chunk.text)
 
 
@@ -441,7 +438,7 @@ def chunk_viewer(index: Index) -> None:
                  hide_index=True, width="stretch")
     source = st.selectbox("Show the chunks of", sources, key="rag_chunk_doc")
     for chunk in (c for c in index.chunks if c.source == source):
-        with st.expander(f"{chunk.id} · {chunk.heading or '(top)'} · {len(chunk.text)} characters"):
+        with st.expander(f"{escape(chunk.id)} · {escape(chunk.heading or '(top)')} · {len(chunk.text)} characters"):
             st.text(chunk.text)
 
 
