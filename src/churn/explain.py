@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import shap
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import VotingClassifier
 from sklearn.pipeline import Pipeline
@@ -83,6 +82,8 @@ class ShapExplainer:
     """Exact, fast SHAP values of the model's log-odds, summed back onto the raw columns."""
 
     def __init__(self, model: object, background: pd.DataFrame, weights: np.ndarray, seed: int = 0) -> None:
+        import shap  # here: importing shap costs about a second, which the chapters without SHAP never pay
+
         weights = np.asarray(weights, dtype=float) / np.sum(weights)
         draws = np.random.default_rng(seed).choice(len(background), size=_TREE_BACKGROUND, p=weights)
         self._parts = []
@@ -113,6 +114,8 @@ def strongest_interaction(explanation: Explanation, feature: str) -> str:
     codes = explanation.data[FEATURES].apply(
         lambda c: c.astype(float) if pd.api.types.is_numeric_dtype(c) else pd.Categorical(c.astype(str)).codes
     )
+    import shap
+
     j = FEATURES.index(feature)
     return FEATURES[shap.utils.approximate_interactions(j, explanation.values, codes.to_numpy(float))[0]]
 
