@@ -53,7 +53,7 @@ def metric_curves(curves: pd.DataFrame, metric: str) -> go.Figure:
     for run, g in curves[curves["metric"] == metric].groupby("run"):
         g = g.sort_values("step")
         fig.add_trace(go.Scatter(x=g["step"], y=g["value"], mode="lines+markers", name=str(run)))
-    fig.update_layout(title=metric, xaxis_title="step (epoch or fold)", **_LAYOUT)
+    fig.update_layout(title=metric, xaxis_title="step (epoch or fold)", xaxis_tickformat="d", **_LAYOUT)
     return fig
 
 

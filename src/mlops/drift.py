@@ -73,9 +73,10 @@ class DatasetDrift:
     current_rows: int = 0
 
     def frame(self) -> pd.DataFrame:
-        """One row per column: method, score, rule, verdict."""
-        return pd.DataFrame([{"column": c.column, "type": c.kind, "method": c.method, "score": round(c.score, 4),
-                              "rule": c.rule, "drifted": c.drifted} for c in self.columns])
+        """One row per column, the most drifted first: method, score, rule, verdict."""
+        ranked = sorted(self.columns, key=lambda c: -c.strength)
+        return pd.DataFrame([{"column": c.column, "type": c.kind, "method": c.method, "score": float(f"{c.score:.4g}"),
+                              "rule": c.rule, "drifted": c.drifted} for c in ranked])
 
 
 def choose_method(reference: pd.Series, current: pd.Series, kind: str) -> str:

@@ -32,7 +32,6 @@ def runs_frame(demo: str, client: Any | None = None, max_results: int = 200) -> 
             "started": pd.to_datetime(run.info.start_time, unit="ms", utc=True),
             "status": run.info.status, "source": tags.get("source", "training command"),
             "duration (s)": float(tags["duration_s"]) if tags.get("duration_s") else None,
-            "smoke": run.data.params.get("smoke", ""),
             "headline": headline,
             "value": metrics.get(tracking.metric_name(headline)) if headline else None,
             "git commit": tags.get("git_commit", ""), "data sha256": tags.get("data_sha256", "")[:12],

