@@ -99,7 +99,7 @@ def fit_transformer(cfg: TrainConfig, fit_set: pd.DataFrame, held: pd.DataFrame,
                  lambda row: run.log_metrics({k: v for k, v in row.items() if k != "epoch"}, step=int(row["epoch"])))
     ids = tokenizer(fit_set["sentence"].tolist(), truncation=True, max_length=cfg.train_max_length)["input_ids"]
     labels = torch.tensor(fit_set["label"].to_numpy())
-    steps = 3 if cfg.train_limit else 12
+    steps = 3 if cfg.train_limit else 8
     timing = {"fp32": step_seconds(result.model, tokenizer, settings, ids, labels, bf16=False, steps=steps)}
     if cfg.bf16:
         timing["bf16"] = step_seconds(result.model, tokenizer, settings, ids, labels, bf16=True, steps=steps)
