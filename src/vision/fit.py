@@ -147,7 +147,7 @@ class Trainer:
         self.optimizer = make_optimizer(net, cfg)
         self.lookahead: Lookahead | None = None
         self.tuner = ThreadTuner(cfg.threads)
-        self.step, self.trained_s = 0, 0.0
+        self.step, self.trained_s, self.cpu_s = 0, 0.0, 0.0
         self.history: list[dict[str, float]] = []
 
     def _after_step(self, epoch: int) -> None:
@@ -191,9 +191,10 @@ class Trainer:
             on_epoch: Callable[[dict[str, float]], Any] | None = None) -> list[dict[str, float]]:
         """Train for ``cfg.epochs`` (fractions allowed); after each epoch, score validation without TTA."""
         for epoch in range(math.ceil(self.cfg.epochs)):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             train_loss, train_acc = self.run_epoch(epoch, progress)
             self.trained_s += time.perf_counter() - start
+            self.cpu_s += time.process_time() - cpu_start  # CPU seconds of all threads: load-independent
             logits = batched_logits(self.net, val_set.images, tta=0, precision=self.cfg.precision)
             row = {"epoch": epoch + 1, "step": self.step, "train_loss": train_loss, "train_acc": train_acc,
                    "val_loss": float(F.cross_entropy(logits, val_set.labels)),
@@ -207,29 +208,29 @@ class Trainer:
         return self.history
 
 
-def fp32_estimate(net: Net, train_set: ImageSet, cfg: TrainConfig, total_steps: int,
-                  steps: int = 4) -> dict[str, Any]:
-    """Estimate the training loop's minutes in float32 (a CPU without native bf16) from a few timed steps.
+def fp32_slowdown(net: Net, train_set: ImageSet, cfg: TrainConfig, dtype: torch.dtype, batch: int = 256,
+                  steps: int = 3) -> dict[str, Any]:
+    """How much slower a float32 training step is than one at ``dtype``, measured here on a throw-away copy.
 
-    The probe trains a throw-away copy of the net, so the real run is untouched; the first step is a
-    warm-up and not counted. On this CPU float32 runs on AVX-512; a CPU with only AVX2 will be slower.
+    bf16 and fp32 steps alternate, so a neighbour's load slows both alike and the *ratio* stays meaningful
+    on a shared machine; the training time without native bf16 is then estimated as the measured time
+    times this ratio. The first step of each kind is a warm-up. On this CPU float32 runs on AVX-512; a
+    CPU with only AVX2 will be slower still.
     """
     import copy
 
     probe = copy.deepcopy(net)
     optimizer = make_optimizer(probe, cfg)
-    batches = iter(FlipTranslateBatches(train_set.images, train_set.labels, cfg.batch_size,
-                                        translate=cfg.translate, flip=cfg.flip, seed=cfg.seed + 1))
+    images = normalize(train_set.images[:batch]).contiguous(memory_format=torch.channels_last)
+    labels = train_set.labels[:batch]
     torch.set_num_threads(cfg.threads)
-    times = []
+    times: dict[str, list[float]] = {"bf16": [], "fp32": []}
     for _ in range(steps + 1):
-        images, labels = next(batches)
-        start = time.perf_counter()
-        train_step(probe, optimizer, normalize(images).contiguous(memory_format=torch.channels_last), labels,
-                   cfg.label_smoothing, None)
-        times.append(time.perf_counter() - start)
-    step_s = float(np.median(times[1:]))
-    minutes = step_s * total_steps / 60
-    return {"fp32_training_min": minutes, "fp32_step_s": step_s,
-            "fp32_probe": f"{steps} float32 steps of {cfg.batch_size} images timed on this CPU (median {step_s:.2f} s) "
-                          f"x {total_steps} steps; a CPU with only AVX2 will be slower"}
+        for name, kind in (("bf16", dtype), ("fp32", None)):
+            start = time.perf_counter()
+            train_step(probe, optimizer, images, labels, cfg.label_smoothing, kind)
+            times[name].append(time.perf_counter() - start)
+    ratio = float(np.median(times["fp32"][1:]) / np.median(times["bf16"][1:]))
+    return {"fp32_slowdown": ratio,
+            "fp32_probe": f"the measured training time x {ratio:.2f}, the float32/bf16 step-time ratio timed here "
+                          f"({steps} alternating steps of {batch} images each); a CPU with only AVX2 will be slower"}

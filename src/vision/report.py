@@ -142,11 +142,13 @@ def metrics(cfg: TrainConfig, info: RunInfo, result: Evaluation, size_mb: float)
         cards.Metric("accuracy without TTA", result.accuracy_by_tta[0], "same split, one forward pass per image",
                      fmt="pct"),
         cards.Metric("training time (min)", trained_min,
-                     f"measured: the training loop on this machine's CPU ({precision}); the whole command took "
-                     f"{wall_min:.1f} min with data loading, evaluation and insights"),
-        *([cards.Metric("training time without native bf16 (min)", info.extra["fp32_training_min"],
+                     f"measured: wall time of the training loop on this machine's CPU ({precision}), shared with "
+                     f"other jobs; its process used {info.trainer.cpu_s / 60:.1f} CPU-minutes, i.e. about "
+                     f"{info.trainer.cpu_s / 60 / cfg.threads:.1f} min on {cfg.threads} free cores; the whole command "
+                     f"took {wall_min:.1f} min with data loading, evaluation and insights"),
+        *([cards.Metric("training time without native bf16 (min)", trained_min * info.extra["fp32_slowdown"],
                         f"estimated, not measured: {info.extra['fp32_probe']}")]
-          if "fp32_training_min" in info.extra else []),
+          if "fp32_slowdown" in info.extra else []),
         cards.Metric("parameters (M)", count_parameters(info.trainer.net) / 1e6, "all parameters of the network"),
         cards.Metric("weights (MB)", size_mb, "safetensors file size"),
     ]
@@ -199,6 +201,7 @@ def _extra(cfg: TrainConfig, info: RunInfo, result: Evaluation) -> dict[str, Any
         "val_images_per_s_tta": result.tta_images_per_s,
         "wall_time_s": info.wall_s,
         "training_time_s": info.trainer.trained_s,
+        "training_cpu_s": info.trainer.cpu_s,
         "skipped_files": [list(s) for s in info.full.skipped][:50],
         "is_cifar10": classes == list(CIFAR10_CLASSES),
         **info.extra,
