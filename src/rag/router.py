@@ -15,10 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from src.churn.data import ADD_ONS as INTERNET_ADDONS  # the Telco column groups live in one place
 from src.rag.guardrails import escape_markdown
-
-INTERNET_ADDONS = ("OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV",
-                   "StreamingMovies")
 
 _CHURN_WORD = re.compile(r"\b(churn\w*|leave|leaving|cancel\w*|quit|attrition|stay)\b", re.I)
 _PREDICT_WORD = re.compile(
