@@ -27,7 +27,7 @@ from typing import Annotated
 
 import typer
 
-from src.core.cards import read_card
+from src.core.cards import read_card, swap_into_place
 from src.core.settings import MODELS_DIR, ROOT
 from src.mlops import gate
 
@@ -62,11 +62,7 @@ def recover(target: Path) -> bool:
 
 def promote(challenger: Path, target: Path) -> None:
     """Swap ``challenger`` in as ``target`` (two renames on one filesystem; the old folder is removed after)."""
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(challenger, target)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_into_place(challenger, target)
 
 
 def retrain_one(demo: str, *, smoke: bool = False, models_dir: Path = MODELS_DIR, runner: Runner = run_training,
