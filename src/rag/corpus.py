@@ -94,32 +94,49 @@ def corpus_key(docs: list[Document], settings: ChunkSettings, model: str) -> str
     return digest.hexdigest()[:20]
 
 
-def _save_atomic(path: Path, ids: list[str], embeddings: np.ndarray) -> None:
+def _save_atomic(path: Path, ids: list[str], embeddings: np.ndarray, counts: np.ndarray,
+                 sentences: np.ndarray) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
     with os.fdopen(fd, "wb") as fh:
-        np.savez(fh, embeddings=embeddings, ids=np.array(json.dumps(ids)))
+        np.savez(fh, embeddings=embeddings, ids=np.array(json.dumps(ids)), sentence_counts=counts,
+                 sentence_vectors=sentences)
     os.replace(tmp, path)
+
+
+def _from_cache(cache: Path, chunks: list, ids: list[str], embedder: Embedder) -> Index | None:
+    """The cached index when the file matches these chunks (and carries their sentence vectors), else None."""
+    try:
+        with np.load(cache) as data:
+            if json.loads(str(data["ids"])) != ids:
+                return None
+            index = Index(chunks, data["embeddings"].astype(np.float32), embedder)
+            loaded = index.load_sentence_table(data["sentence_counts"], data["sentence_vectors"].astype(np.float32))
+            return index if loaded else None
+    except (OSError, ValueError, KeyError):
+        return None  # a corrupt or older cache is rebuilt
 
 
 def load_or_build(docs: list[Document], settings: ChunkSettings, embedder: Embedder,
                   cache_dir: Path | None = CACHE_DIR) -> tuple[Index, bool]:
-    """The index of ``docs``; returns (index, built) where ``built`` is False when the disk cache was used."""
+    """The index of ``docs``; returns (index, built) where ``built`` is False when the disk cache was used.
+
+    The cache also keeps every chunk's sentence vectors (the hybrid rerank's), so a warm start
+    never embeds a sentence; a fresh build embeds them once, here, instead of during a visitor's question.
+    """
     chunks = chunk_documents(docs, settings)
     # ids plus a hash of each chunk's text: a changed chunker with the same chunk count must not reuse vectors
     ids = [f"{c.id}|{hashlib.sha256(c.indexed_text.encode()).hexdigest()[:12]}" for c in chunks]
     cache = cache_dir / f"index-{corpus_key(docs, settings, embedder.name)}.npz" if cache_dir else None
     if cache is not None and cache.is_file():
-        try:
-            with np.load(cache) as data:
-                if json.loads(str(data["ids"])) == ids:
-                    return Index(chunks, data["embeddings"].astype(np.float32), embedder), False
-        except (OSError, ValueError, KeyError):
-            pass  # a corrupt cache is rebuilt below
+        cached = _from_cache(cache, chunks, ids, embedder)
+        if cached is not None:
+            return cached, False
     index = Index.build(chunks, embedder)
+    counts, sentences = index.sentence_table()
     if cache is not None:
         try:
-            _save_atomic(cache, ids, index.embeddings)
+            _save_atomic(cache, ids, index.embeddings, counts, sentences)
             # keep a few versions (chunk settings differ between sessions), drop the rest
             for old in sorted(cache.parent.glob("index-*.npz"), key=lambda p: p.stat().st_mtime)[:-KEEP]:
                 old.unlink(missing_ok=True)

@@ -206,7 +206,9 @@ def uploaded_index(docs: list[Document], settings: ChunkSettings, embedder: Embe
     if cache_dir is None:
         return with_uploads(base, docs, settings)
     uploads, _ = load_or_build(docs, settings, embedder, cache_dir=cache_dir)
-    return base.extend(uploads.chunks, uploads.embeddings)
+    index = base.extend(uploads.chunks, uploads.embeddings)
+    index.adopt_sentences(uploads)
+    return index
 
 
 @dataclass(frozen=True)

@@ -197,6 +197,30 @@ class Index:
                     offset += len(group)
             return [self._sentences[c.text] for c in chunks]
 
+    def adopt_sentences(self, other: Index) -> None:
+        """Reuse the sentence vectors ``other`` already holds (an index of the same passages built apart)."""
+        with self._sentence_lock:
+            self._sentences.update(other._sentences)
+
+    def sentence_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sentence count per chunk, all their vectors stacked), embedding what is missing: for a disk cache."""
+        groups = self.sentence_vectors(self.chunks)
+        if not groups:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.array([len(units) for units, _ in groups]), np.vstack([vectors for _, vectors in groups])
+
+    def load_sentence_table(self, counts: np.ndarray, vectors: np.ndarray) -> bool:
+        """Fill the sentence cache from :meth:`sentence_table`'s output; False (and nothing kept) if it does not fit."""
+        units = [sentence_units(c.text) for c in self.chunks]
+        if len(counts) != len(units) or any(len(u) != n for u, n in zip(units, counts, strict=True)) \
+                or int(np.sum(counts)) != len(vectors):
+            return False
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        with self._sentence_lock:
+            for chunk, group, start, end in zip(self.chunks, units, offsets[:-1], offsets[1:], strict=True):
+                self._sentences[chunk.text] = (group, vectors[start:end])
+        return True
+
     def rerank(self, order: list[str], fused: dict[str, float], vector: np.ndarray) -> list[str]:
         """The top :data:`RERANK_DEPTH` of ``order`` re-sorted by fused score plus best-sentence cosine."""
         top = order[:RERANK_DEPTH]

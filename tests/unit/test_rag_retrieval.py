@@ -105,3 +105,14 @@ def test_extend_adds_documents_without_touching_the_shared_index(index):
     assert len(bigger.chunks) == len(index.chunks) + 1
     assert bigger.search("do zebras sleep standing", k=1).hits[0].chunk.source == "upload/zebra.md"
     assert all(c.source != "upload/zebra.md" for c in index.chunks)
+
+
+def test_sentence_table_round_trips_and_refuses_a_mismatch(index):
+    counts, vectors = index.sentence_table()
+    assert len(counts) == len(index.chunks) and int(counts.sum()) == len(vectors)
+    fresh = Index(index.chunks, index.embeddings, index.embedder)
+    assert fresh.load_sentence_table(counts, vectors)
+    text = index.chunks[0].text
+    assert np.array_equal(fresh._sentences[text][1], index._sentences[text][1])
+    stale = Index(index.chunks, index.embeddings, index.embedder)
+    assert not stale.load_sentence_table(counts[:-1], vectors) and not stale._sentences
