@@ -92,22 +92,19 @@ def _mirror_holding(content: bytes, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PORTFOLIO_DATA_MIRROR", str(mirror))
 
 
-def test_mirror_layout_is_read_and_verified(isolated_cache, tiny, monkeypatch, tmp_path):
+@pytest.mark.parametrize("content", [b"x\n1\n", b"tampered\n"])
+def test_mirror_is_read_only_when_its_checksum_matches(isolated_cache, tiny, monkeypatch, tmp_path, content):
     _, register = tiny
     register(_sha(b"x\n1\n"))
-    _mirror_holding(b"x\n1\n", tmp_path, monkeypatch)
+    _mirror_holding(content, tmp_path, monkeypatch)
     assert datasets.is_available("tiny") and not datasets.is_cached("tiny")
-    assert datasets.path("tiny").read_bytes() == b"x\n1\n"
-    assert datasets.is_cached("tiny")
-
-
-def test_corrupt_mirror_is_rejected(isolated_cache, tiny, monkeypatch, tmp_path):
-    _, register = tiny
-    register(_sha(b"x\n1\n"))
-    _mirror_holding(b"tampered\n", tmp_path, monkeypatch)
-    with pytest.raises(ChecksumError):
-        datasets.path("tiny")
-    assert not datasets.is_cached("tiny")
+    if content == b"x\n1\n":
+        assert datasets.path("tiny").read_bytes() == content
+        assert datasets.is_cached("tiny")
+    else:  # a corrupt mirror is rejected and nothing is cached
+        with pytest.raises(ChecksumError):
+            datasets.path("tiny")
+        assert not datasets.is_cached("tiny")
 
 
 def test_archive_member_is_extracted(isolated_cache, monkeypatch, tmp_path):
