@@ -20,7 +20,7 @@ from src.core.settings import MIRROR_ENV
 from src.ui.loader import load_card
 
 __all__ = ["card_details", "chapter_switcher", "chapters", "data_missing_panel", "error_panel", "guard",
-           "load_card", "metric_tiles", "model_card_panel", "page_header", "show_chapter"]
+           "load_card", "metric_tiles", "model_card_panel", "page_header", "run_chapter", "show_chapter"]
 
 log = logging.getLogger("portfolio")
 
@@ -56,9 +56,9 @@ def chapter_switcher(slug: str, *, key: str = "chapter") -> str:
     return chapters(dict(demos.get(slug).chapters), key=key)
 
 
-def show_chapter(slug: str, renderers: Mapping[str, Callable[..., None]], *args: Any,
-                 data_tail: str | None = None) -> str:
-    """Switcher, then the chosen chapter's renderer called with ``args``, inside :func:`guard`.
+def run_chapter(slug: str, choice: str, renderers: Mapping[str, Callable[..., None]], *args: Any,
+                data_tail: str | None = None) -> None:
+    """The chosen chapter's renderer called with ``args``, inside :func:`guard`.
 
     ``renderers`` maps every chapter slug of the registry to a function; a page that forgets
     one (or names one the registry lacks) fails at once rather than showing a blank chapter.
@@ -66,10 +66,16 @@ def show_chapter(slug: str, renderers: Mapping[str, Callable[..., None]], *args:
     demo = demos.get(slug)
     if set(renderers) != {s for s, _ in demo.chapters}:
         raise ValueError(f"{slug}: renderers {sorted(renderers)} do not match the chapters {demo.chapters}")
-    choice = chapter_switcher(slug)
     with guard(f"the {demo.chapter_title(choice).lower()} chapter",
                data_tail=MODEL_STILL_WORKS if data_tail is None else data_tail):
         renderers[choice](*args)
+
+
+def show_chapter(slug: str, renderers: Mapping[str, Callable[..., None]], *args: Any,
+                 data_tail: str | None = None) -> str:
+    """The switcher, then :func:`run_chapter` (pages that draw something in between call the two)."""
+    choice = chapter_switcher(slug)
+    run_chapter(slug, choice, renderers, *args, data_tail=data_tail)
     return choice
 
 
