@@ -173,7 +173,7 @@ def _simulate_demo(demo: str, rng: np.random.Generator) -> list[dict]:
     drifted = next(s for s, d in simulate.SCENARIO_DEMO.items() if d == demo)
     end = pd.Timestamp.now(tz="UTC").timestamp()
     rows: list[dict] = []
-    for offset, scenario in ((2 * n * simulate.SPACING_S, simulate.CLEAN), (0.0, drifted)):
+    for offset, scenario in ((n * simulate.SPACING_S, simulate.CLEAN), (0.0, drifted)):  # clean, then drifted
         if demo == "churn":
             from src.ui.churn_widgets import predictor as churn_predictor
 
