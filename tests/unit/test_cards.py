@@ -57,3 +57,21 @@ def test_artifact_writer_swaps_only_on_success(tmp_path):
 
 def test_missing_card_reads_as_none(tmp_path):
     assert read_card(tmp_path) is None
+
+
+def test_artifact_writer_takes_a_folder_not_a_demo_name():
+    with pytest.raises(TypeError, match="model_dir"), artifact_writer("churn"):
+        pass
+
+
+def test_dataref_is_keyed_by_registry_name_with_the_title_looked_up(tmp_path):
+    ref = DataRef.from_registry("telco")
+    assert ref.name == "telco" and ref.title == "IBM Telco Customer Churn"
+    assert ref.sha256 == {"telco/Telco-Customer-Churn.csv": ref.sha256["telco/Telco-Customer-Churn.csv"]}
+    assert DataRef("toyset", "made in the test", {}).title == "toyset"  # unregistered: the name itself
+    card = _card()
+    card.data = [ref]
+    write_card(card, tmp_path)
+    text = (tmp_path / "README.md").read_text()
+    front = yaml.safe_load(text.split("---")[1])
+    assert front["datasets"] == ["telco"] and "- **IBM Telco Customer Churn** from" in text
