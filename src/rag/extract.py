@@ -15,13 +15,13 @@ ranked higher. Then:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 from rank_bm25 import BM25Okapi
 
 from src.rag.retrieve import tokenize
-from src.rag.verify import numbers
 
 #: How much the normalised sentence-BM25 score weighs next to the cosine (0..1 each).
 BM25_WEIGHT = 0.35
@@ -99,12 +99,28 @@ def _covers(candidate: Candidate, headings: dict[int, str]) -> set[str]:
     return set(tokenize(f"{headings.get(candidate.passage, '')} {candidate.text}"))
 
 
+_QUANTITY = re.compile(r"(?<![\w.-])(\d+(?:[.,]\d+)*)\s*(%|[A-Za-z]+)?")
+
+
+def quantities(text: str) -> dict[str, set[str]]:
+    """Numbers grouped by what they count: "%" or the stem of the next word ("24 minutes" -> {"minut": {"24"}})."""
+    found: dict[str, set[str]] = {}
+    for value, unit in _QUANTITY.findall(text):
+        key = "%" if unit == "%" else (tokenize(unit) or [""])[0]
+        if key:  # a bare number ("a 2-core CPU") says nothing about what it counts
+            found.setdefault(key, set()).add(value.replace(",", ""))
+    return found
+
+
 def _disagrees(best: Candidate, other: Candidate, sources: dict[int, str]) -> bool:
     """Another document saying something about the same thing with other numbers (a conflict, shown as such)."""
     if sources.get(other.passage) == sources.get(best.passage):
         return False
-    mine, theirs = numbers(best.text), numbers(other.text)
-    return bool(mine and theirs and not mine & theirs and float(other.vector @ best.vector) >= SAME_TOPIC)
+    if float(other.vector @ best.vector) < SAME_TOPIC:
+        return False
+    mine, theirs = quantities(best.text), quantities(other.text)
+    # the same kind of quantity ("% ...", "minutes") with no value in common: "90.36%" against "99%"
+    return any(not mine[unit] & theirs[unit] for unit in mine.keys() & theirs.keys())
 
 
 def pick(question: str, ranked: list[Candidate], sources: dict[int, str], headings: dict[int, str],
