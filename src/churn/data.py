@@ -237,11 +237,20 @@ def check(frame: pd.DataFrame, categories: dict[str, list[str]] | None = None) -
     if LINE_PROBLEM in frame:  # a blank or ragged line: that is its one reason, not 19 "is empty"
         for i in frame.index[frame[LINE_PROBLEM].astype(str).ne("")]:
             problems[i] = [frame.at[i, LINE_PROBLEM]]
+    checked = _split(frame, typed, problems)
+    if len(checked.errors):
+        notes.append(f"{len(checked.errors):,} row(s) failed validation; each is listed with its line number and "
+                     "reason.")
+    checked.notes = notes
+    return checked
+
+
+def _split(frame: pd.DataFrame, typed: pd.DataFrame, problems: pd.Series) -> Checked:
+    """Rows without problems, typed and ready to score; the others whole (as uploaded) with every reason."""
     bad = problems.map(bool)
     ids = frame[ID_COLUMN].astype(str) if ID_COLUMN in frame else pd.Series("", index=frame.index)
     from_file = frame.index.name == "line"
     row_number = pd.Series(frame.index if from_file else np.arange(1, len(frame) + 1), index=frame.index)
-    # The failing rows come back whole (as uploaded), with their row number and every reason.
     errors = frame.loc[bad, [c for c in frame.columns if c not in (ID_COLUMN, LINE_PROBLEM)]].copy()
     errors.insert(0, "row", row_number[bad])
     errors.insert(1, ID_COLUMN, ids[bad])
@@ -249,9 +258,7 @@ def check(frame: pd.DataFrame, categories: dict[str, list[str]] | None = None) -
     valid = typed.loc[~bad, FEATURES].astype({c: float for c in NUMERIC} | {"SeniorCitizen": int})
     valid.insert(0, "row", row_number[~bad])
     valid.insert(1, ID_COLUMN, ids[~bad])
-    if bad.any():
-        notes.append(f"{int(bad.sum()):,} row(s) failed validation; each is listed with its line number and reason.")
-    return Checked(valid.reset_index(drop=True), errors.reset_index(drop=True), notes)
+    return Checked(valid.reset_index(drop=True), errors.reset_index(drop=True))
 
 
 def template(rows: int = 3) -> pd.DataFrame:
