@@ -18,7 +18,7 @@ from src.core import datasets, prediction_log
 from src.core.settings import model_dir
 from src.mlops import cbpe, charts, drift, monitor, reference, simulate, traffic
 from src.mlops.versions import demo_version
-from src.ui.chrome import data_missing_panel, error_panel, load_card
+from src.ui.chrome import data_missing_panel, load_card
 
 log = logging.getLogger(__name__)
 _PLOTLY = {"displayModeBar": False}
@@ -138,32 +138,42 @@ def simulate_controls() -> None:
                   "scenarios, through the committed models. Rows are marked *simulated*.")
     with left.expander("The scenarios"):
         st.markdown("\n".join(f"- **{k}**: {v}" for k, v in simulate.SCENARIOS.items()))
+    if message := st.session_state.pop("mh_done", None):
+        st.success(message, icon=":material/check_circle:")
+    for note in st.session_state.pop("mh_notes", []):
+        st.info(note, icon=":material/info:")
     if right.button("Simulate production", type="primary", icon=":material/play_arrow:", key="mh_simulate"):
-        with st.status("Replaying traffic through the real models…", expanded=False) as status:
-            written = run_simulation(status)
+        with st.status("Replaying traffic through the real models…", expanded=True) as status:
+            written, notes = run_simulation(status)
             status.update(label=f"Logged {written:,} simulated predictions.", state="complete")
+        # everything above this button was drawn from the old log: draw the page again
+        st.session_state["mh_done"] = f"Logged {written:,} simulated predictions (marked simulated)."
+        st.session_state["mh_notes"] = notes
+        st.rerun()
     if right.button("Clear simulated rows", key="mh_clear"):
-        gone = prediction_log.clear_simulated()
-        st.toast(f"Removed {gone:,} simulated rows.")
+        st.session_state["mh_done"] = f"Removed {prediction_log.clear_simulated():,} simulated rows."
+        st.rerun()
 
 
-def run_simulation(status: object) -> int:
-    """Score every scenario for every monitored demo; returns the rows logged. Missing parts are skipped, said so."""
+def run_simulation(status: object) -> tuple[int, list[str]]:
+    """Score every scenario for every monitored demo; returns the rows logged and what was skipped, and why."""
     rng = np.random.default_rng()
-    written = 0
+    written, notes = 0, []
     for demo in MONITORED:
+        status.write(f"{demo}: scoring…")  # type: ignore[attr-defined]
         try:
             rows = _simulate_demo(demo, rng)
         except datasets.DataMissingError as exc:
-            st.info(f"{demo}: the {exc.name} dataset is not on this machine, so its traffic was not simulated "
-                    f"(`{exc.command}`).")
+            notes.append(f"{demo}: the {exc.name} dataset is not on this machine, so its traffic was not simulated "
+                         f"(`{exc.command}`).")
             continue
-        except Exception as exc:  # one demo failing must not stop the others
-            error_panel(f"Simulating {demo} traffic failed.", exc)
+        except Exception as exc:  # one demo failing must not stop the others; the traceback goes to the log
+            log.exception("simulating %s traffic failed", demo, exc_info=exc)
+            notes.append(f"Simulating {demo} traffic failed ({type(exc).__name__}); the others went on.")
             continue
         written += prediction_log.log_many(rows)
         status.write(f"{demo}: {len(rows):,} predictions")  # type: ignore[attr-defined]
-    return written
+    return written, notes
 
 
 def _simulate_demo(demo: str, rng: np.random.Generator) -> list[dict]:

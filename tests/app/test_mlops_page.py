@@ -105,3 +105,21 @@ def test_runs_chapter_registers_the_committed_models(traffic):
     registry = at.dataframe[0].value
     assert list(registry["champion"]) == ["★ champion"]
     assert registry.loc[0, "version"] == 1
+
+
+def test_simulate_production_replays_through_the_real_models(tmp_path, monkeypatch):
+    """One click: every demo whose data is here gets a clean and a drifted window, marked simulated."""
+    from src.ui import model_health_widgets
+
+    monkeypatch.setenv(prediction_log.PATH_ENV, str(tmp_path / "predictions.sqlite3"))
+    monkeypatch.setattr(model_health_widgets, "SIM_ROWS", {"churn": 40, "vision": 40, "sentiment": 40})
+    at = _page()
+    at.button(key="mh_simulate").click().run()
+    assert not at.exception, at.exception
+    assert any("simulated predictions" in s.value for s in at.success)
+    rows = prediction_log.read_rows()
+    assert rows and all(r[8] == 1 for r in rows)
+    wanted = {d for d, ds in (("churn", "telco"), ("vision", "cifar10"), ("sentiment", "sst2"))
+              if datasets.is_available(ds)}
+    assert {(r[2], r[9]) for r in rows} >= {(d, s) for d in wanted for s in ("clean",)}
+    assert {r[2] for r in rows if r[9] != "clean"} == wanted
