@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -10,12 +12,18 @@ import pandas as pd
 
 from src.core import prediction_log
 
+log = logging.getLogger(__name__)
 DEMO_ORDER = ("churn", "vision", "sentiment", "rag")
 
 
 def load(path: Path | None = None, *, include_simulated: bool = True, limit: int = 200_000) -> pd.DataFrame:
-    """The whole log (newest ``limit`` rows) with a UTC ``time`` column; empty frame with the columns when none."""
-    rows = prediction_log.read_rows(include_simulated=include_simulated, limit=limit, path=path)
+    """The whole log (newest ``limit`` rows) with a UTC ``time`` column; empty frame with the columns when none
+    (or when the file cannot be read: the page then says no predictions are logged, and the log says why)."""
+    try:
+        rows = prediction_log.read_rows(include_simulated=include_simulated, limit=limit, path=path)
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("prediction log unreadable at %s: %s", path or prediction_log.log_path(), exc)
+        rows = []
     frame = pd.DataFrame(rows, columns=list(prediction_log.COLUMNS))
     frame["time"] = pd.to_datetime(frame["ts"].astype(float), unit="s", utc=True)
     frame["simulated"] = frame["simulated"].astype(bool)

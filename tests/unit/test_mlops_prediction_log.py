@@ -75,3 +75,12 @@ def test_simulated_rows_are_marked_and_can_be_cleared(log_file):
     assert len(prediction_log.read_rows(include_simulated=False)) == 1
     assert prediction_log.clear_simulated() == 1
     assert len(prediction_log.read_rows()) == 1
+
+
+def test_an_unreadable_log_reads_as_empty(tmp_path):
+    from src.mlops import traffic
+
+    corrupt = tmp_path / "corrupt.sqlite3"
+    corrupt.write_text("not a database" * 100)
+    frame = traffic.load(corrupt)
+    assert frame.empty and "confidence" in frame
