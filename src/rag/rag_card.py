@@ -63,7 +63,8 @@ def _metrics(own: SetReport, held: SetReport, answers: dict | None) -> list[Metr
         Metric("hit@5 (BM25), unseen documents", held_by["bm25"].hit5, protocol_held, fmt="pct"),
         Metric("hit@5 (dense), unseen documents", held_by["dense"].hit5, protocol_held, fmt="pct"),
         Metric("hybrid hit@5 minus best single retriever, unseen documents", held.hybrid_margin(), protocol_held),
-        Metric("retrieval p50 (hybrid)", own.retrieval_ms_p50 or 0.0, "20 questions, one query at a time", fmt="ms"),
+        Metric("retrieval latency p50 (hybrid)", own.retrieval_ms_p50 or 0.0,
+               "20 questions of the portfolio set, one query at a time, on the shared machine", fmt="ms"),
     ]
     if answers and answers.get("mean_faithfulness") is not None:
         metrics.append(Metric("answer faithfulness (mean)", answers["mean_faithfulness"],

@@ -453,6 +453,10 @@ def evaluation(settings: Settings) -> None:
     if card is not None and card.extra.get("scores"):
         st.markdown(f"**Committed evaluation** ({card.created}, `{card.command}`)")
         st.dataframe(_scores_frame(card.extra["scores"]), hide_index=True, width="stretch")
+        for held in card.extra.get("qa_sets", [])[1:]:  # the first is the table above (the tuning set)
+            st.markdown(f"Held out, never tuned on: **{escape(held['name'])}** (hybrid minus the best single "
+                        f"retriever: {held['hybrid_minus_best_hit5']:+.3f} hit@5)")
+            st.dataframe(_scores_frame(held["scores"]), hide_index=True, width="stretch")
     else:
         st.info("No evaluation card yet. Create it with `python -m src.rag.evaluate --write-card`.")
     if st.button("Run the evaluation on the current settings", icon=":material/play_arrow:", key="rag_run_eval"):
