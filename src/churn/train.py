@@ -16,17 +16,15 @@ calibration), :func:`fit_final` (refit + SHAP), :func:`build_card`, :func:`write
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import skops.io as sio
-import typer
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.cluster import KMeans
 from sklearn.model_selection import StratifiedKFold
@@ -36,7 +34,7 @@ from src.churn import data, metrics
 from src.churn.explain import ShapExplainer
 from src.churn.model import ARTIFACT, CANDIDATES, MODEL_FILE, OOF_FILE, Candidate, logistic
 from src.core import cards, datasets
-from src.core.cli import config_command, option
+from src.core.cli import option, train_app
 from src.core.tables import records_table
 from src.core.tracking import TrackedRun, track_run
 
@@ -365,23 +363,8 @@ def run(cfg: TrainConfig, out: Path = ARTIFACT) -> cards.Card:
     return card
 
 
-app = typer.Typer(add_completion=False)
-
-
-@config_command(app, TrainConfig)
-def main(cfg: TrainConfig,
-         out: Annotated[Path, typer.Option(help="Artifact folder (the retrain gate trains challengers elsewhere).")]
-         = ARTIFACT) -> None:
-    """Cross-validate the candidates, select, calibrate if it helps, refit and write the artifact + card."""
-    try:
-        card = run(cfg, out)
-    except datasets.DataMissingError as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from None
-    head = card.headline
-    typer.echo(json.dumps({"selected": card.extra["selected"], head.name: head.formatted(),
-                           "threshold": card.extra["threshold"], "seconds": round(card.duration_s, 1),
-                           "out": str(out)}))
+app = train_app("churn", TrainConfig, run, lambda card: {"selected": card.extra["selected"],
+                                                        "threshold": card.extra["threshold"]})
 
 
 if __name__ == "__main__":

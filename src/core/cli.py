@@ -23,13 +23,17 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import json
 import typing
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
+from src.core.datasets import DataMissingError
 from src.core.logs import setup_logging
+from src.core.settings import model_dir
 
 C = TypeVar("C")
 R = TypeVar("R")
@@ -93,3 +97,34 @@ def config_command(app: typer.Typer, config_cls: type[C], *, exclude: tuple[str,
         return fn
 
     return decorate
+
+
+def train_app(demo: str, config_cls: type[C], run: Callable[[C, Path], Any],
+              summary: Callable[[Any], dict[str, Any]] | None = None) -> typer.Typer:
+    """The contract's training entry point: ``python -m src.<demo>.train [--smoke] [--out DIR] [options]``.
+
+    ``run(cfg, out)`` trains and returns the card it wrote into ``out`` (default ``models/<demo>/``).
+    A missing dataset exits with code 2 and the command that fetches it; success prints one JSON
+    line: the headline metric, the duration, the folder, and whatever ``summary(card)`` adds.
+    """
+    app = typer.Typer(add_completion=False)
+    default_out = model_dir(demo)
+    out_help = f"Artifact folder (default {default_out.parent.name}/{demo}; the retrain gate trains elsewhere)."
+
+    def main(cfg: C, out: Path = default_out) -> None:
+        try:
+            card = run(cfg, out)
+        except DataMissingError as exc:
+            typer.secho(str(exc), fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=2) from None
+        head = card.headline
+        line = {**(summary(card) if summary else {}), head.name: head.formatted(),
+                "seconds": round(card.duration_s, 1), "out": str(out)}
+        typer.echo(json.dumps(line))
+
+    module_doc = getattr(inspect.getmodule(run), "__doc__", None)  # None under python -OO
+    main.__doc__ = (module_doc or f"Train the {demo} model.").strip().splitlines()[0]
+    # Real objects, not strings: the help text is a local, which string annotations could not see.
+    main.__annotations__ = {"cfg": config_cls, "out": Annotated[Path, typer.Option(help=out_help)], "return": None}
+    config_command(app, config_cls)(main)
+    return app

@@ -72,3 +72,18 @@ def test_markdown_table_formats_floats_and_escapes_pipes():
     assert table.splitlines() == ["| a | b |", "|---|---|", "| 0.123 | x\\|y |", "| 1 | z |"]
     assert records_table([{"m": "lr", "auc": 0.8, "std": 0.01}], columns=["m", "auc"],
                          formats={"auc": lambda r: f"{r['auc']:.2f} ± {r['std']:.2f}"}).endswith("| lr | 0.80 ± 0.01 |")
+
+
+def test_train_app_writes_to_out_and_prints_the_headline(tmp_path):
+    from src.core.cards import Card, Metric
+    from src.core.cli import train_app
+
+    def run(cfg: ToyConfig, out: Path) -> Card:
+        out.mkdir()
+        return Card(demo="toy", title="t", summary="s", metrics=[Metric("acc", 0.5 + cfg.folds / 100)], data=[],
+                    config={}, command="c", duration_s=1.0)
+
+    result = CliRunner().invoke(train_app("toy", ToyConfig, run, lambda card: {"demo": card.demo}),
+                                ["--smoke", "--out", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "m").is_dir() and '"acc": "0.520"' in result.stdout and '"demo": "toy"' in result.stdout
