@@ -10,7 +10,8 @@ A model demo is a folder ``src/<demo>/`` that fills this contract:
 * **missing model**: one :class:`ModelMissingError`, whose message names the command that trains it;
 * **version**: :func:`card_version`, a short hash of the card (the model version MLOps logs);
 * **training**: ``python -m src.<demo>.train``, a Typer command whose options are built from the
-  module's ``TrainConfig`` dataclass (:mod:`src.core.cli`), with ``--smoke`` and ``--out DIR``.
+  module's ``TrainConfig`` dataclass, with ``--smoke`` and ``--out DIR``: ``app = train_app(demo,
+  TrainConfig, run)`` (:mod:`src.core.cli`), the run wrapped in ``src.core.tracking.track_run``.
 
 A new demo is a new folder filling this, an entry in :data:`MODELS` and ``src.core.demos.DEMOS``,
 and one page file.
