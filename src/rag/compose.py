@@ -109,6 +109,11 @@ def _lead(raw: Attribution, evidence: list[Evidence], qvec: np.ndarray | None, s
         if cited.supported and ev is not None and lead is None:
             lead = ShownSentence(cited.text, "lead", ev.number, ev.chunk.source, ev.provenance)
             continue
+        part = by_number.get(cited.kept_citation) if cited.kept_citation else None
+        if cited.kept and part is not None and lead is None and not restates(cited.kept, question):
+            lead = ShownSentence(cited.kept, "lead", part.number, part.chunk.source, part.provenance,
+                                 role="first clause of a model sentence")
+            continue
         if cited.supported or ev is None or cited.closest < 0 or (ev.number, cited.closest) in shown:
             continue
         if cited.closest in ev.excluded:

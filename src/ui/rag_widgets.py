@@ -6,6 +6,7 @@ The logic lives in ``src/rag/``; this module only draws it and keeps per-session
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import time
@@ -168,8 +169,12 @@ def shown_markdown(turn: Turn) -> str:
             blocks.append(f"_{escape(s.text)}_")
         else:
             tag = " :orange-badge[conflicting claim]" if s.role == "conflict" else ""
-            blocks.append(f"> “{escape(s.text)}”{_badges(s.citation, s.provenance)}{tag}")
-    return "\n\n".join(blocks)
+            blocks.append(f"- “{escape(s.text)}”{_badges(s.citation, s.provenance)}{tag}")
+    # quotes are list items of one list; a note or the lead starts a new paragraph
+    text = blocks[0]
+    for before, block in itertools.pairwise(blocks):
+        text += ("\n" if before.startswith("- ") and block.startswith("- ") else "\n\n") + block
+    return text
 
 
 def _raw_markdown(turn: Turn) -> str:
@@ -183,7 +188,8 @@ def _raw_markdown(turn: Turn) -> str:
         elif s.supported:
             parts.append(f"{text} :green-badge[verified against {s.citation}]")
         else:
-            parts.append(f"{text} :orange-badge[:material/warning: not verified: {escape(s.note)}]")
+            kept = f" :green-badge[first clause kept: {escape(s.kept)}]" if s.kept else ""
+            parts.append(f"{text} :orange-badge[:material/warning: not verified: {escape(s.note)}]{kept}")
     return " ".join(parts)
 
 
@@ -217,7 +223,7 @@ def _passage_popovers(turn: Turn) -> None:
     cols = st.columns(len(turn.evidence))
     for col, ev in zip(cols, turn.evidence, strict=True):
         icon = ":material/upload_file:" if ev.from_upload else ":material/description:"
-        label = escape(f"[{ev.number}] {ev.chunk.source.removeprefix('upload/')}")
+        label = escape(f"[{ev.number}] {ev.chunk.source.rsplit('/', 1)[-1]}")
         with col.popover(label, icon=icon, width="stretch"):
             st.caption(f"{escape(ev.chunk.label)} · {ev.provenance}")
             st.text(ev.chunk.text)

@@ -92,6 +92,15 @@ def test_a_wrong_number_in_the_lead_is_replaced_by_the_passage_words(index):
     assert all(s.kind != "lead" for s in turn.shown.sentences) and turn.faithfulness == 1.0
 
 
+def test_an_invented_clause_is_cut_and_the_true_part_kept(index):
+    gen = RecordingGenerator("Sea otters use rocks to crack open shells, which they learned from 12 dolphins.")
+    turn = Assistant(index, gen, tools={}).ask("How do sea otters open shells?")
+    raw = turn.attribution.sentences[0]
+    assert not raw.supported and raw.kept == "Sea otters use rocks to crack open shells."
+    lead = turn.shown.sentences[0]
+    assert lead.kind == "lead" and lead.text == raw.kept and "dolphins" not in turn.answer
+
+
 def test_a_short_answer_made_of_the_passages_words_is_supported(index):
     # "Crabs and clams." embeds below the similarity threshold, but every word of it is in the passage
     turn = Assistant(index, RecordingGenerator("Crabs and clams."), tools={}).ask("What do sea otters eat?")
