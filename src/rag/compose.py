@@ -146,8 +146,9 @@ def compose(extraction: Extraction, evidence: list[Evidence], raw: Attribution |
     else:
         add(extraction.facts)
     answer.sentences.extend(replacements)
-    if (is_multi_part(question) and question_terms and extraction.missing
-            and 1 - len(extraction.missing) / question_terms < MIN_COVERAGE):
+    coverage = 1 - len(extraction.missing) / question_terms if question_terms else 1.0
+    if extraction.facts and ((is_multi_part(question) and coverage < MIN_COVERAGE)
+                             or (len(extraction.missing) >= 2 and coverage <= 0.5)):
         words = ", ".join(f"“{w}”" for w in extraction.missing[:5])
         answer.sentences.append(ShownSentence(
             f"I found only part of the answer: nothing in these passages mentions {words}.", "note"))

@@ -36,6 +36,8 @@ DUPLICATE = 0.9
 SAME_TOPIC = 0.6
 #: No sentence this far from the question is an answer (the turn becomes a refusal with the closest passages).
 MIN_SIMILARITY = 0.25
+#: An extra fact must be at least this close to the question (a shared word alone is not enough).
+EXTRA_SIMILARITY = 0.3
 #: Sentences shorter than this many words are headings or fragments, not facts.
 MIN_WORDS = 4
 #: Question words that say what kind of answer is wanted, not what it is about.
@@ -96,7 +98,9 @@ def candidates(question: str, qvec: np.ndarray, passages: list[tuple[int, str, l
 
 
 def _covers(candidate: Candidate, headings: dict[int, str]) -> set[str]:
-    return set(tokenize(f"{headings.get(candidate.passage, '')} {candidate.text}"))
+    text = f"{headings.get(candidate.passage, '')} {candidate.text}"
+    # "OpenAI-compatible" covers a question's "OpenAI" too
+    return set(tokenize(text)) | set(tokenize(text.replace("-", " ")))
 
 
 _QUANTITY = re.compile(r"(?<![\w.-])(\d+(?:[.,]\d+)*)\s*(%|[A-Za-z]+)?")
@@ -136,6 +140,8 @@ def pick(question: str, ranked: list[Candidate], sources: dict[int, str], headin
     for cand in ranked[1:]:
         if len(facts) >= max_facts or cand.score < floor:
             break
+        if cand.similarity < EXTRA_SIMILARITY:
+            continue
         if any(float(cand.vector @ f.vector) >= DUPLICATE for f in facts):
             continue
         adds = (set(terms) - covered) & _covers(cand, headings)
