@@ -219,6 +219,8 @@ def main() -> int:
             cpu0, t0 = meter.cpu_seconds(), time.perf_counter()
             visits = asyncio.run(asyncio.wait_for(phase(port, n, args.kinds, args.timeout), args.deadline))
             report["phases"][str(n)] = summarise(visits, time.perf_counter() - t0, meter.cpu_seconds() - cpu0)
+            # other jobs on the machine slow the server too: the 1-minute load average says how busy it was
+            report["phases"][str(n)]["load_average_1min"] = round(os.getloadavg()[0], 1)
             report["phases"][str(n)]["visits_detail"] = [asdict(v) for v in visits]
         report["server_rss_mb"], report["server_peak_rss_mb"] = (round(x) for x in meter.memory_mb())
     report["client_cpu_s"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_utime
@@ -248,7 +250,8 @@ def _print(report: dict) -> None:
             print(f"N={n}: {p}")
             continue
         print(f"N={n}: {p['visits']} visits, {p['failures']} failed, wall {p['wall_s']} s, "
-              f"server CPU {p['server_cpu_s']} s ({p['server_cpu_cores']} cores busy)")
+              f"server CPU {p['server_cpu_s']} s ({p['server_cpu_cores']} cores busy), "
+              f"machine load average {p['load_average_1min']}")
         for kind in report["kinds"]:
             if kind in p:
                 k = p[kind]
