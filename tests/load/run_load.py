@@ -212,6 +212,13 @@ def main() -> int:
         # one visitor of each kind first: loads the models into the shared caches (the cold visit)
         cold = asyncio.run(phase(port, len(args.kinds), args.kinds, args.timeout))
         report["cold"] = {v.kind: {"ok": v.ok, "total_s": round(v.total_s, 2), "error": v.error} for v in cold}
+        # then each kind alone, warm: the server's CPU cost and script-run latency of one visit, no queueing
+        report["solo"] = {}
+        for kind in args.kinds:
+            cpu0 = meter.cpu_seconds()
+            (one,) = asyncio.run(phase(port, 1, [kind], args.timeout))
+            report["solo"][kind] = {"ok": one.ok, "open_s": round(one.open_s, 2), "action_s": round(one.action_s, 2),
+                                    "server_cpu_s": round(meter.cpu_seconds() - cpu0, 2), "error": one.error}
         for n in args.sessions:
             if time.monotonic() - started > args.deadline:
                 report["phases"][str(n)] = "skipped: deadline reached"
@@ -245,6 +252,9 @@ def _print(report: dict) -> None:
     print(f"CPU: {report['cpu']}  (server on {report['host']}, client CPU {report['client_cpu_s']} s)")
     print("cold first visits:", ", ".join(f"{k} {v['total_s']} s{'' if v['ok'] else ' FAILED'}"
                                           for k, v in report["cold"].items()))
+    for kind, one in report["solo"].items():
+        print(f"solo warm {kind:9s}: page {one['open_s']} s, question {one['action_s']} s, "
+              f"server CPU {one['server_cpu_s']} s{'' if one['ok'] else ' FAILED ' + one['error']}")
     for n, p in report["phases"].items():
         if not isinstance(p, dict):
             print(f"N={n}: {p}")
