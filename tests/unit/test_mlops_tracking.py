@@ -85,3 +85,17 @@ def test_tracking_can_be_switched_off(store, monkeypatch):
     with tracking.track_run("churn", {"folds": 5}) as run:
         run.log_metric("auc", 0.8)
     assert not run.active
+
+
+def test_nothing_imports_mlflow_until_runs_are_needed():
+    """``import mlflow`` takes seconds: the training modules, the prediction log and every page part except
+    the runs chapter must not pay for it."""
+    import subprocess
+    import sys
+
+    from src.core.settings import ROOT
+
+    code = ("import sys, src.core.tracking, src.core.prediction_log, src.mlops.hooks, src.mlops.monitor, "
+            "src.ui.model_health_widgets, src.pipeline; print(any(m.split('.')[0] == 'mlflow' for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
