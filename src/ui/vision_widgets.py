@@ -71,9 +71,12 @@ def examples(card: Card | None) -> tuple[list[Example], bool]:
 def image_input(card: Card | None) -> tuple[np.ndarray, np.ndarray, list[str], str | None] | None:
     """Upload, camera or example picker -> (32x32 input, original, notes, true label) or None."""
     pool, has_validation = examples(card)
-    if not has_validation:
+    if not has_validation and dataset_folder(card.config if card else None) is None:
         st.caption("The CIFAR-10 data is not on this machine, so the examples are drawn by code "
                    "(run `python -m src.core.data fetch cifar10` for real validation images).")
+    elif not has_validation:
+        st.caption("This model's artifact lists no validation examples, so the examples are drawn by code "
+                   "(`python -m src.vision.insights` lists them).")
     source = st.radio("Image source", ["Example", "Upload", "Camera"], horizontal=True, key="vision_source")
     if source == "Example":
         names = [e.name for e in pool]

@@ -44,14 +44,13 @@ def run(base: TrainConfig, out_root: Path) -> list[dict[str, Any]]:
     """Train every variant (artifacts under ``out_root``) and return one row each."""
     rows = []
     for name, piece, override in VARIANTS:
-        cfg = dataclasses.replace(base, out=str(out_root / name.replace(" ", "-").replace("/", "-")), insights=False,
-                                  fp32_probe=False, export_onnx=False, **override)
+        cfg = dataclasses.replace(base, insights=False, fp32_probe=False, export_onnx=False, **override)
         log.info("ablation: %s", name)
-        summary = train(cfg, progress=False)
-        card = cards.read_card(Path(cfg.out))
-        by_tta = card.extra["accuracy_by_tta"] if card else {}
-        rows.append({"variant": name, "piece": piece, "accuracy": summary["val_accuracy"],
-                     "ci95": summary["ci95"], "by_tta": by_tta, "minutes": summary["training_min"]})
+        card = train(cfg, out_root / name.replace(" ", "-").replace("/", "-"), progress=False)
+        boot = card.extra["bootstrap"][card.headline.name]
+        rows.append({"variant": name, "piece": piece, "accuracy": card.headline.value,
+                     "ci95": [boot["low"], boot["high"]], "by_tta": card.extra["accuracy_by_tta"],
+                     "minutes": card.extra["training_time_s"] / 60})
     return rows
 
 
@@ -82,13 +81,14 @@ def add_to_card(folder: Path, rows: list[dict[str, Any]], text: str) -> None:
 def main(
     epochs: Annotated[float, typer.Option(help="Epochs of every short run.")] = 5.0,
     limit: Annotated[int, typer.Option(help="Images used (training + validation).")] = 25000,
+    val_size: Annotated[int, typer.Option(help="Validation images of every run.")] = 5000,
     out: Annotated[Path, typer.Option(help="Folder for the variants' artifacts and ablation.json.")] = Path(
         "/tmp/vision-ablation"),
     card: Annotated[Path | None, typer.Option(help="Also write the table into this artifact's card.")] = None,
 ) -> None:
     """Train the full recipe and each variant for a short run; print the table as markdown."""
     setup_logging()
-    base = TrainConfig(epochs=epochs, limit=limit)
+    base = TrainConfig(epochs=epochs, limit=limit, val_size=val_size)
     rows = run(base, out)
     text = table(rows, base)
     out.mkdir(parents=True, exist_ok=True)

@@ -154,13 +154,13 @@ def metrics(cfg: TrainConfig, info: RunInfo, result: Evaluation, size_mb: float)
     ]
 
 
-def write_artifact(net: Net, cfg: TrainConfig, info: RunInfo, result: Evaluation) -> Path:
-    """Weights, config, insights and card, swapped into ``cfg.out`` atomically."""
+def write_artifact(net: Net, cfg: TrainConfig, info: RunInfo, result: Evaluation, out: Path) -> cards.Card:
+    """Weights, config, insights, ONNX graphs and card, swapped into ``out`` atomically; returns the card."""
     full = info.full
     config = {"net": net.config.to_dict(), "classes": full.classes, "temperature": result.temperature,
               "tta": cfg.tta_level > 0, "tta_level": cfg.tta_level, "input_size": 32, "val_size": cfg.val_size,
               "seed": cfg.seed, "source": full.source}
-    with cards.artifact_writer(Path(cfg.out)) as folder:
+    with cards.artifact_writer(Path(out)) as folder:
         save_file({k: v.contiguous() for k, v in net.state_dict().items()}, folder / WEIGHTS_FILE)
         (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
         if cfg.insights:
@@ -169,9 +169,9 @@ def write_artifact(net: Net, cfg: TrainConfig, info: RunInfo, result: Evaluation
             info.extra["backends"] = export.write(folder, net, info.train_set.images, info.val_set.images,
                                                   info.val_set.labels)["backends"]
         size_mb = (folder / WEIGHTS_FILE).stat().st_size / 1e6
-        cards.write_card(build_card(cfg, info, result, metrics(cfg, info, result, size_mb)), folder)
-    log.info("wrote %s", cfg.out)
-    return Path(cfg.out)
+        card = build_card(cfg, info, result, metrics(cfg, info, result, size_mb))
+        cards.write_card(card, folder)
+    return card
 
 
 def _extra(cfg: TrainConfig, info: RunInfo, result: Evaluation) -> dict[str, Any]:

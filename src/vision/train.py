@@ -22,14 +22,12 @@ import random
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
-import typer
 
-from src.core import datasets
-from src.core.cli import config_command, option
+from src.core import cards, datasets
+from src.core.cli import option, train_app
 from src.core.hardware import cpu_has_native_bf16
 from src.core.settings import ROOT, model_dir
 from src.core.tracking import track_run
@@ -42,6 +40,7 @@ log = logging.getLogger(__name__)
 
 #: Where ``--smoke`` writes unless ``--out`` says otherwise (never over the committed model).
 SMOKE_DIR = ROOT / "checkpoints" / "vision-smoke-model"
+MODEL_DIR = model_dir("vision")
 #: Images used to estimate the patch covariance of the whitening layer (airbench: the first 5,000).
 WHITENING_IMAGES = 5000
 
@@ -53,7 +52,7 @@ class TrainConfig:
     source: str = option("mirror", "'mirror' (verified folder) or 'torchvision' (download).")
     data: str | None = option(None, "Train on this folder (one sub-folder per class) instead.")
     widths: tuple[int, int, int] = option((64, 256, 256), "Channels of the three conv groups (airbench94).")
-    epochs: float = option(14.0, "Training epochs (fractions allowed); airbench94 uses 9.9 on clean PNGs.")
+    epochs: float = option(7.0, "Training epochs (fractions allowed); airbench94 uses 9.9 on clean PNGs.")
     batch_size: int = option(1024, "Images per step (airbench94: 1024).")
     lr: float = option(11.5, "Learning rate per 1024 examples (airbench's decoupled form).")
     momentum: float = option(0.85, "Nesterov momentum.")
@@ -77,17 +76,17 @@ class TrainConfig:
     precision: str = option("auto", "'auto' (bf16 where the CPU has it natively), 'bf16' or 'fp32'.")
     threads: int = option(2, "CPU threads.")
     limit: int = option(0, "Use only this many images (0 = all).")
-    out: str = option(str(model_dir("vision")), "Artifact folder.")
     insights: bool = option(True, "Precompute the page's mistakes and robustness sweeps into the artifact.")
     export_onnx: bool = option(True, "Also export ONNX float32 and int8 graphs and check their accuracy.")
     fp32_probe: bool = option(True, "Time a few float32 steps to estimate training without native bf16.",
                               cli=False)
+    #: Set by :meth:`smoke`, so a smoke run without ``--out`` never overwrites the committed model.
+    smoke_preset: bool = option(False, "Set by --smoke.", cli=False)
 
     def smoke(self) -> TrainConfig:
-        """The ``--smoke`` preset: 600 images, small widths, 2 epochs, written outside models/."""
-        out = str(SMOKE_DIR) if self.out == str(model_dir("vision")) else self.out
+        """The ``--smoke`` preset: 600 images, small widths, 2 epochs (written to ``checkpoints/`` unless ``--out``)."""
         return dataclasses.replace(self, widths=(16, 32, 32), limit=self.limit or 600, val_size=100,
-                                   batch_size=100, epochs=2.0, out=out)
+                                   batch_size=100, epochs=2.0, smoke_preset=True)
 
     def net_config(self, num_classes: int) -> NetConfig:
         return NetConfig(widths=tuple(self.widths), num_classes=num_classes, dirac=self.dirac,
@@ -133,13 +132,15 @@ def data_sha256(cfg: TrainConfig) -> str | None:
     return str(datasets.get("cifar10").tree_sha256) if cfg.source == "mirror" and not cfg.data else None
 
 
-def train(cfg: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
-    """Run training end to end and write the artifact to ``cfg.out``; returns the result summary."""
+def train(cfg: TrainConfig, out: Path = MODEL_DIR, *, progress: bool = True) -> cards.Card:
+    """Run training end to end, write the artifact to ``out`` and return its card."""
     wall_start = time.time()
     keep_freed_memory()
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     dtype = pick_dtype(cfg.precision)
+    if cfg.smoke_preset and Path(out) == MODEL_DIR:
+        out = SMOKE_DIR  # a smoke model must never replace the committed one
     with track_run("vision", asdict(cfg), data_sha256(cfg)) as run:
         full, train_set, val_set = prepare_data(cfg, progress)
         net = build_net(cfg, train_set, len(full.classes))
@@ -153,26 +154,16 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
         net = net.eval()
         result = report.evaluate(net, val_set, cfg)
         run.log_metrics({"val_accuracy_tta": result.accuracy, "ece_after": result.ece_after})
-        folder = report.write_artifact(net, cfg, report.RunInfo(full, train_set, val_set, trainer, dtype,
-                                                                time.time() - wall_start, probe), result)
-        run.log_card(folder)
-    summary = {"val_accuracy": result.accuracy, "ci95": result.ci95, "ece_after": result.ece_after,
-               "temperature": result.temperature, "training_min": trainer.trained_s / 60, "out": str(folder)}
-    log.info("done: %s", summary)
-    return summary
+        info = report.RunInfo(full, train_set, val_set, trainer, dtype, time.time() - wall_start, probe)
+        card = report.write_artifact(net, cfg, info, result, Path(out))
+        run.log_card(out)
+    log.info("wrote %s: %s %s", out, card.headline.name, card.headline.formatted())
+    return card
 
 
-app = typer.Typer(add_completion=False)
-
-
-@config_command(app, TrainConfig)
-def main(cfg: TrainConfig) -> None:
-    """Train the CNN, calibrate it and write weights + config + model card + page insights."""
-    try:
-        train(cfg)
-    except datasets.DataMissingError as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from exc
+app = train_app("vision", TrainConfig, train, lambda card: {"ci95": card.extra["bootstrap"][report.HEADLINE],
+                                                              "ece_after": card.metric("ECE after temperature scaling")
+                                                              .value})
 
 
 if __name__ == "__main__":

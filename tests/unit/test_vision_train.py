@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -32,9 +33,9 @@ def folder(tmp_path, monkeypatch):
     return tmp_path / "set"
 
 
-def _cfg(folder, out, **kw) -> train.TrainConfig:
-    base = dict(data=str(folder), widths=(8, 16, 16), epochs=4, batch_size=20, val_size=15, limit=90, out=str(out),
-                precision="fp32", ema_start_epochs=1, whiten_bias_epochs=1, export_onnx=False)
+def _cfg(folder, **kw) -> train.TrainConfig:
+    base = dict(data=str(folder), widths=(8, 16, 16), epochs=4, batch_size=20, val_size=15, limit=90, precision="fp32",
+                ema_start_epochs=1, whiten_bias_epochs=1, export_onnx=False)
     return train.TrainConfig(**(base | kw))
 
 
@@ -87,9 +88,10 @@ def test_translation_moves_by_at_most_two_pixels():
 
 def test_train_writes_a_self_describing_artifact(folder, tmp_path):
     out = tmp_path / "model"
-    summary = train.train(_cfg(folder, out), progress=False)
+    written = train.train(_cfg(folder), out, progress=False)
     assert {p.name for p in out.iterdir()} == {"model.safetensors", "config.json", "README.md", "insights.json"}
     card = read_card(out)
+    assert card.headline.value == pytest.approx(written.headline.value)
     assert card.headline.name == "validation accuracy" and "bootstrap" in card.headline.protocol
     extra = card.extra
     lo, hi = extra["bootstrap"]["validation accuracy"]["low"], extra["bootstrap"]["validation accuracy"]["high"]
@@ -99,13 +101,13 @@ def test_train_writes_a_self_describing_artifact(folder, tmp_path):
     assert set(extra["per_class_accuracy"]) == set(COLOURS)
     predictor = Predictor.from_artifact(out)
     assert predictor.classes == sorted(COLOURS)
-    assert summary["val_accuracy"] > 0.5  # colours are easy; chance is 1/3
+    assert card.headline.value > 0.5  # colours are easy; chance is 1/3
     found = insights.read(out)
     assert len(found["examples"]) == 3 * insights.EXAMPLES_PER_CLASS
     assert all((folder / row["file"]).is_file() for row in found["examples"] + found["mistakes"])
     assert set(found["sweeps"][found["examples"][0]["name"]]) == {"noise", "blur", "brightness", "fgsm"}
-    again = train.train(_cfg(folder, tmp_path / "model2"), progress=False)  # same seed, same model
-    assert again["val_accuracy"] == pytest.approx(summary["val_accuracy"])
+    again = train.train(_cfg(folder), tmp_path / "model2", progress=False)  # same seed, same model
+    assert again.headline.value == pytest.approx(card.headline.value)
 
 
 def test_onnx_export_matches_torch_and_records_each_backend(tmp_path):
@@ -132,6 +134,8 @@ def test_cli_smoke_writes_to_out(folder, tmp_path):
     result = CliRunner().invoke(train.app, ["--smoke", "--data", str(folder), "--out", str(out), "--epochs", "1",
                                             "--precision", "fp32", "--no-insights"])
     assert result.exit_code == 0, result.output
+    printed = [json.loads(m) for m in re.findall(r"\{\"[^\n]*\}", result.output)]  # bars may share its line
+    assert printed and printed[-1]["out"] == str(out), result.output[-500:]
     config = json.loads((out / "config.json").read_text())
     assert config["net"]["widths"] == [16, 32, 32]  # the smoke preset
     assert read_card(out).config["epochs"] == 2.0  # --smoke fixes its own epochs
