@@ -369,6 +369,9 @@ adds noise, blur, brightness changes and an FGSM attack until the label flips.
 BACKEND_TEXT = {
     "torch-bf16": "PyTorch with bfloat16 autocast (this CPU has native bf16)",
     "torch-fp32": "PyTorch float32 with batch norm folded into the convolutions (no native bf16 on this CPU)",
+    "onnx-int8": "ONNX Runtime on the int8 graph, checked at training time to stay within 0.2 points of float32 "
+                 "(no native bf16 on this CPU)",
+    "onnx-fp32": "ONNX Runtime on the folded float32 graph (no native bf16 on this CPU)",
 }
 
 
