@@ -21,6 +21,7 @@ from src.mlops import hooks
 from src.ui.loader import load_model, version
 from src.vision import explain, insights, robustness
 from src.vision.examples import Example, dataset_folder, decode_listed, generated_examples
+from src.vision.export import MAX_DROP
 from src.vision.predict import DEFAULT_THRESHOLD, Prediction, Predictor
 from src.vision.preprocess import MAX_BYTES, BadImageError, load_for_model, preview
 
@@ -369,8 +370,8 @@ adds noise, blur, brightness changes and an FGSM attack until the label flips.
 BACKEND_TEXT = {
     "torch-bf16": "PyTorch with bfloat16 autocast (this CPU has native bf16)",
     "torch-fp32": "PyTorch float32 with batch norm folded into the convolutions (no native bf16 on this CPU)",
-    "onnx-int8": "ONNX Runtime on the int8 graph, checked at training time to stay within 0.2 points of float32 "
-                 "(no native bf16 on this CPU)",
+    "onnx-int8": f"ONNX Runtime on the int8 graph, checked at training time to stay within {MAX_DROP * 100:g} "
+                 "points of float32 (no native bf16 on this CPU)",
     "onnx-fp32": "ONNX Runtime on the folded float32 graph (no native bf16 on this CPU)",
 }
 
