@@ -201,7 +201,7 @@ class Assistant:
                 "the portfolio's owner. Uploads can't speak about the owner here, so those sentences are not shown "
                 "as an answer.")
 
-    def stream(self, turn: Turn, *, max_tokens: int = 48) -> Iterator[str]:
+    def stream(self, turn: Turn, *, max_tokens: int = 40) -> Iterator[str]:
         """The answer text, piece by piece; canned text for tool, refusal and language turns."""
         if turn.kind == "empty":
             yield "Please type a question about the portfolio."

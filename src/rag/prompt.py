@@ -34,6 +34,8 @@ STOP = ["\n", "\n["]
 #: token (llama.cpp reads about 100-250 prompt tokens/s on this CPU), so it stays near 200 tokens.
 MAX_PASSAGES = 5
 MAX_QUOTES = 3
+#: The lead is written from the first two facts only: the prompt's length is most of the time to the first token.
+PROMPT_QUOTES = 2
 #: A quote longer than this is cut in the prompt (facts shown to the visitor are cut at SHOWN_CHARS).
 MAX_QUOTE_CHARS = 240
 SHOWN_CHARS = 600
@@ -174,10 +176,7 @@ def select_evidence(question: str, hits: list[Hit], embedder: Embedder, *, passa
 
 def build_messages(question: str, evidence: list[Evidence], previous_question: str = "") -> list[dict[str, str]]:
     """The chat messages: a fixed system prompt, then quoted evidence and the question."""
-    lines = []
-    for ev in evidence:
-        for quote in ev.quotes:
-            lines.append(f'[{ev.number}] "{_quote(quote)}"')
+    lines = [f'[{ev.number}] "{_quote(quote)}"' for ev in evidence for quote in ev.quotes][:PROMPT_QUOTES]
     context = f"Previous question: {_quote(previous_question)}\n" if previous_question else ""
     user = (
         "Evidence quoted from the documents:\n" + ("\n".join(lines) or "(none)") + "\n\n"
