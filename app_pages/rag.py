@@ -1,7 +1,7 @@
 """Ask this portfolio: chat with the project's own documents (layout only; logic in src/rag/)."""
 
 from src.ui import rag_widgets as rw
-from src.ui.chrome import chapters, guard, model_card_panel, page_header
+from src.ui.chrome import model_card_panel, page_header, show_chapter
 
 page_header(
     "rag",
@@ -16,18 +16,15 @@ page_header(
     "Live-prediction questions go to the churn and sentiment models as tools. Nothing leaves this machine.",
 )
 settings = rw.advanced_panel()
-chapter = chapters({"chat": "Chat", "documents": "Documents & chunks", "evaluation": "Evaluation",
-                    "feedback": "Feedback"})
 
-with guard("the chat"):
-    if chapter == "chat":
-        rw.chat(settings)
-    elif chapter == "documents":
-        rw.uploads()
-        rw.chunk_viewer(rw.session_index(settings))
-    elif chapter == "evaluation":
-        rw.evaluation(settings)
-    else:
-        rw.feedback_summary()
+
+def documents(settings: rw.Settings) -> None:
+    """Uploads, then the chunks of everything indexed."""
+    rw.uploads()
+    rw.chunk_viewer(rw.session_index(settings))
+
+
+show_chapter("rag", {"chat": rw.chat, "documents": documents, "evaluation": rw.evaluation,
+                     "feedback": lambda _settings: rw.feedback_summary()}, settings)
 
 model_card_panel("rag")

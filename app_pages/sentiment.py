@@ -4,39 +4,34 @@ import streamlit as st
 
 from src.sentiment.text import MAX_CHARS
 from src.ui import sentiment_widgets as sw
-from src.ui.chrome import chapters, guard, model_card_panel, page_header
+from src.ui.chrome import chapter_switcher, model_card_panel, page_header, run_chapter
+from src.ui.loader import load_model
 
-demo = page_header("sentiment", sw.how_it_works())
-chapter = chapters({"analyse": "Analyse text", "why": "Why", "long": "Long text", "batch": "Batch",
-                    "behaviour": "Behaviour tests", "report": "Model report"})
+page_header("sentiment", sw.how_it_works())
+chapter = chapter_switcher("sentiment")
 card = model_card_panel("sentiment")
 sw.backend_note()
 
-if not sw.artifact_ready():
-    st.info(f"The sentiment models are not trained yet. Train them with `{demo.train_command}`.")
-elif chapter == "report":
-    with guard("the model report"):
-        if card is None:
-            st.info(f"No model card yet: `{demo.train_command}` writes it.")
-        else:
-            sw.model_report(card)
-elif chapter == "behaviour":
-    with guard("the behaviour suite"):
-        sw.behaviour_tests()
-elif chapter == "batch":
-    with guard("batch scoring"):
-        sw.batch()
-else:
-    default = sw.LONG_EXAMPLE if chapter == "long" else sw.EXAMPLE
-    with st.form(f"text-{chapter}"):
-        text = st.text_area("Text", default, height=260 if chapter == "long" else 100,
+
+def text_chapter(kind: str) -> None:
+    """The analyse, why and long chapters share one text form."""
+    default = sw.LONG_EXAMPLE if kind == "long" else sw.EXAMPLE
+    with st.form(f"text-{kind}"):
+        text = st.text_area("Text", default, height=260 if kind == "long" else 100,
                             help=f"Up to {MAX_CHARS:,} characters. HTML and markdown are shown as plain text.")
         st.form_submit_button("Analyse", type="primary")
-    with guard("the analysis"):
-        if chapter == "why":
-            sw.why(text)
-        elif (analysis := sw.analyse_or_warn(text)) is not None:
-            sw.verdicts(analysis)
-            if chapter == "long" or analysis.chunked:
-                st.markdown(f"**{len(analysis.chunks)} chunk(s)**, each scored by every model:")
-                sw.chunk_table(analysis)
+    if kind == "why":
+        sw.why(text)
+    elif (analysis := sw.analyse_or_warn(text)) is not None:
+        sw.verdicts(analysis)
+        if kind == "long" or analysis.chunked:
+            st.markdown(f"**{len(analysis.chunks)} chunk(s)**, each scored by every model:")
+            sw.chunk_table(analysis)
+
+
+if load_model("sentiment") is not None:
+    run_chapter("sentiment", chapter, {
+        "analyse": lambda: text_chapter("analyse"), "why": lambda: text_chapter("why"),
+        "long": lambda: text_chapter("long"), "batch": sw.batch, "behaviour": sw.behaviour_tests,
+        "report": lambda: sw.model_report(card),
+    })

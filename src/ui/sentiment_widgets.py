@@ -10,15 +10,16 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from src.core import contract
 from src.core.cards import Card, load_card
 from src.core.safe_csv import to_csv_bytes
-from src.core.settings import model_dir
 from src.mlops import hooks
 from src.sentiment import behaviour, explain
 from src.sentiment.files import MAX_ROWS, MAX_UPLOAD_BYTES, read_upload, score_frame, text_columns
 from src.sentiment.model import choose_backend
-from src.sentiment.predict import CONFIG_FILE, MODEL_TITLES, MODELS, Analysis, Predictor
+from src.sentiment.predict import MODEL_TITLES, MODELS, Analysis, Predictor
 from src.sentiment.text import InputError
+from src.ui.loader import load_model, version
 
 #: Markdown characters escaped in user-supplied names (same set as the RAG chat's escape()).
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|<>$~:])")
@@ -72,22 +73,16 @@ def backend_note() -> None:
 
 
 def artifact_ready() -> bool:
-    """True when the committed model can be loaded."""
-    return (model_dir("sentiment") / CONFIG_FILE).is_file()
-
-
-def _mtime() -> float:
-    return (model_dir("sentiment") / CONFIG_FILE).stat().st_mtime
-
-
-@st.cache_resource(show_spinner="Loading the three models...")
-def _predictor(mtime: float) -> Predictor:
-    return Predictor.from_artifact()
+    """True when the committed model can be loaded (every file of the contract is there)."""
+    return not contract.get("sentiment").missing()
 
 
 def predictor() -> Predictor:
-    """The shared, read-only predictor (reloaded when the artifact changes)."""
-    return _predictor(_mtime())
+    """The shared, read-only predictor from the one cached loader (reloaded when the card changes)."""
+    pred = load_model("sentiment", panel=False)
+    if pred is None:
+        raise contract.ModelMissingError("sentiment")
+    return pred
 
 
 def analyse_or_warn(text: str) -> Analysis | None:
@@ -228,13 +223,13 @@ def batch() -> None:
 
 
 @st.cache_data(show_spinner="Running the behaviour suite...")
-def _behaviour(mtime: float) -> pd.DataFrame:
+def _behaviour(artifact_version: str) -> pd.DataFrame:
     return behaviour.run(predictor().probabilities)
 
 
 def behaviour_tests() -> None:
     """Pass rates per capability and model, with every case one click away."""
-    results = _behaviour(_mtime())
+    results = _behaviour(version("sentiment"))
     results["model"] = results["model"].map(MODEL_TITLES)
     rates = behaviour.pass_rates(results)
     st.dataframe(rates, width="stretch", column_config={
