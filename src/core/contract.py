@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from src.core.settings import model_dir
+from src.core.settings import lookup, model_dir
 
 #: The model card, Hugging Face layout (YAML front matter + markdown), in every artifact folder.
 CARD_FILE = "README.md"
@@ -156,11 +156,8 @@ MODELS: dict[str, ModelArtifact] = {
 
 
 def get(demo: str) -> ModelArtifact:
-    """A demo's artifact contract, with the list of demos when it is unknown."""
-    try:
-        return MODELS[demo]
-    except KeyError:
-        raise KeyError(f"'{demo}' has no trained artifact. Known: {', '.join(MODELS)}") from None
+    """A demo's artifact contract, with the list of demos that have one when it is unknown."""
+    return lookup(MODELS, demo, "demo with a trained artifact")
 
 
 def load(demo: str, folder: Path | None = None) -> Any:

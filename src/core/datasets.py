@@ -24,7 +24,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from src.core.settings import MIRROR_ENV, mirror_dir, raw_dir
+from src.core.settings import MIRROR_ENV, lookup, mirror_dir, raw_dir
 
 FETCH_COMMAND = "make data"
 
@@ -150,10 +150,7 @@ REGISTRY: dict[str, Dataset] = {
 
 def get(name: str) -> Dataset:
     """Look up a dataset by name, with the list of names when it is unknown."""
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"Unknown dataset '{name}'. Known: {', '.join(REGISTRY)}") from None
+    return lookup(REGISTRY, name, "dataset")
 
 
 # --- checksums -------------------------------------------------------------------------------

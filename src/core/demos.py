@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from src.core import datasets
 from src.core.contract import CARD_FILE, train_command
-from src.core.settings import model_dir
+from src.core.settings import lookup, model_dir
 
 
 @dataclass(frozen=True)
@@ -144,8 +144,8 @@ DEMOS: tuple[Demo, ...] = (
 
 
 def get(slug: str) -> Demo:
-    """A demo by slug."""
-    return next(d for d in DEMOS if d.slug == slug)
+    """A demo by slug (a KeyError listing the slugs when it is unknown)."""
+    return lookup({d.slug: d for d in DEMOS}, slug, "demo")
 
 
 def status(demo: Demo) -> Status:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / "data"
@@ -50,3 +53,11 @@ def portfolio() -> dict[str, Any]:
     """The owner's profile from ``portfolio.toml`` (the one file a job seeker edits)."""
     with PORTFOLIO_FILE.open("rb") as fh:
         return tomllib.load(fh)
+
+
+def lookup(registry: Mapping[str, T], key: str, what: str) -> T:
+    """``registry[key]``, or a KeyError that names what was asked for and lists the known keys."""
+    try:
+        return registry[key]
+    except KeyError:
+        raise KeyError(f"Unknown {what} '{key}'. Known: {', '.join(registry)}") from None

@@ -49,3 +49,10 @@ def test_committed_artifacts_are_complete():
     for art in contract.MODELS.values():
         assert art.missing() == [], f"{art.demo}: {art.missing()}"
         assert art.version() != contract.NO_VERSION
+
+
+def test_unknown_names_list_the_known_ones():
+    with pytest.raises(KeyError, match=r"Unknown demo 'nope'\. Known: eda, churn"):
+        demos.get("nope")
+    with pytest.raises(KeyError, match="Known: churn, vision, sentiment"):
+        contract.get("eda")  # the EDA has no trained artifact
