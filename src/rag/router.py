@@ -230,12 +230,12 @@ def _format_reasons(reasons: Any) -> str:
 
 def run_tool(route: Route, tools: dict[str, Tool]) -> ToolAnswer:
     """Call the routed tool and word its answer; a missing artifact or a failure is said plainly."""
+    if route.problems:  # said before anything else: the visitor's value is the problem, not the model
+        return ToolAnswer(route.tool, "I can't score this customer: " + " ".join(route.problems), None, True)
     tool = tools.get(route.tool)
     if tool is None or not tool.available():
         return ToolAnswer(route.tool, f"The {route.tool} model is not trained on this deployment, so I can't "
                           "make a live prediction. Here is what the documents say instead.", None, False)
-    if route.problems:
-        return ToolAnswer(route.tool, "I can't score this customer: " + " ".join(route.problems), None, True)
     try:
         out = tool.run(route.payload)
     except ValueError as exc:  # both predictors explain invalid input in a readable ValueError
