@@ -249,7 +249,9 @@ def answer_figures(index: Index, qa_set: list[QA], n: int) -> dict:
     """
     try:
         from src.rag import answer_eval
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name != "src.rag.answer_eval":
+            raise  # a broken import inside it is a bug to see, not a missing module
         logger.warning("src/rag/answer_eval.py is not there yet; answers were not evaluated")
         return {"answers": 0, "note": "src.rag.answer_eval not available"}
     return answer_eval.evaluate_answers([asdict(qa) for qa in qa_set], index, n)
