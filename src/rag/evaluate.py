@@ -315,8 +315,8 @@ def main(
         typer.echo(describe(rep))
         for error in errors:
             typer.echo(f"not ingested: {error}")
-        if quality:
-            typer.echo(json.dumps(quality, indent=2))
+        if quality:  # the per-question answers are in --json; the table view keeps to the figures
+            typer.echo(json.dumps({k: v for k, v in quality.items() if k != "per_question"}, indent=2))
     if write_card_:
         from src.rag.rag_card import write_rag_card
 
