@@ -39,7 +39,7 @@ WEIGHTS_FILE = "model.safetensors"
 SKOPS_FILE = "model.skops"
 #: Out-of-fold predictions stored beside the churn model for the page's curves.
 OOF_FILE = "oof.npz"
-#: The sentiment demo's TF-IDF baseline and LoRA adapter folder.
+#: The sentiment demo's TF-IDF baseline and its fine-tuned transformer's weight folder.
 LINEAR_FILE = "linear.joblib"
 ADAPTER_DIR = "transformer"
 #: What :func:`card_version` returns for a folder with no card.
