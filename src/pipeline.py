@@ -80,8 +80,10 @@ def retrain_one(demo: str, *, smoke: bool = False, models_dir: Path = MODELS_DIR
             raise RuntimeError(f"the {demo} training command wrote no card into {candidate}")
         decision = gate.decide(champion, challenger)
         if smoke and decision.promote and models_dir == MODELS_DIR:
+            judged = decision.reason.rsplit(": ", 1)[0]
             decision = gate.Decision(False, decision.champion, decision.challenger,
-                                     decision.reason + " -- but a --smoke model never replaces a committed one")
+                                     f"{judged}: not worse, but a --smoke model never replaces a committed one, "
+                                     "so the champion stays")
         if record:
             _record(demo, candidate, decision)
         if decision.promote:
