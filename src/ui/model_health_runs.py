@@ -62,18 +62,19 @@ def runs_chapter() -> None:
         st.info(f"No tracked runs of {demo} yet. Every `python -m src.{demo}.train` (and `--smoke`) records one.")
         return
     st.dataframe(runs.drop(columns=["run_id"]), hide_index=True, width="stretch")
-    compare(runs)
+    compare(runs, demo)
 
 
-def compare(runs: pd.DataFrame) -> None:
+def compare(runs: pd.DataFrame, demo: str) -> None:
     """Two runs side by side: the params that differ first, then the metric curves."""
     if len(runs) < 2:
         st.caption("Compare needs two runs.")
         return
     labels = [f"{r['run']} · {r['started']:%Y-%m-%d %H:%M} · {r['source']}" for _, r in runs.iterrows()]
     left, right = st.columns(2)
-    a = left.selectbox("Run A", range(len(runs)), index=1, format_func=labels.__getitem__, key="mh_run_a")
-    b = right.selectbox("Run B", range(len(runs)), index=0, format_func=labels.__getitem__, key="mh_run_b")
+    # options are the labels themselves and keys name the model, so switching model never shows stale runs
+    a = labels.index(left.selectbox("Run A", labels, index=1, key=f"mh_run_a_{demo}"))
+    b = labels.index(right.selectbox("Run B", labels, index=0, key=f"mh_run_b_{demo}"))
     from src.mlops import charts
     from src.mlops.runs import final_metrics, metric_curves, params_diff
 
@@ -84,5 +85,5 @@ def compare(runs: pd.DataFrame) -> None:
     if curves.empty:
         st.caption("Neither run logged per-epoch or per-fold metrics.")
         return
-    metric = st.selectbox("Curve", sorted(curves["metric"].unique()), key="mh_curve")
+    metric = st.selectbox("Curve", sorted(curves["metric"].unique()), key=f"mh_curve_{demo}")
     st.plotly_chart(charts.metric_curves(curves, metric), width="stretch", config=_PLOTLY)
