@@ -8,6 +8,7 @@ are held out, and the card says so next to their figures.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import asdict
 
@@ -41,10 +42,17 @@ def _margins(reports: list[SetReport]) -> str:
     return "\n".join(lines)
 
 
+def _load() -> str:
+    """The machine's load while measuring: latencies on a shared 2-core box mean little without it."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"1-minute load average {load:.1f} on {os.cpu_count()} cores when the card was written"
+
+
 def _answers_section(answers: dict | None) -> str:
     if not answers or not answers.get("answers"):
         return "Not measured in this run (add `--answers N`)."
-    return "\n".join(f"- {key}: {value}" for key, value in answers.items() if key != "per_question")
+    lines = [f"- {key}: {value}" for key, value in answers.items() if key != "per_question"]
+    return "\n".join([*lines, f"- latencies measured with {_load()}"])
 
 
 def _metrics(own: SetReport, held: SetReport, answers: dict | None) -> list[Metric]:
@@ -64,7 +72,7 @@ def _metrics(own: SetReport, held: SetReport, answers: dict | None) -> list[Metr
         Metric("hit@5 (dense), unseen documents", held_by["dense"].hit5, protocol_held, fmt="pct"),
         Metric("hybrid hit@5 minus best single retriever, unseen documents", held.hybrid_margin(), protocol_held),
         Metric("retrieval latency p50 (hybrid)", own.retrieval_ms_p50 or 0.0,
-               "20 questions of the portfolio set, one query at a time, on the shared machine", fmt="ms"),
+               f"20 questions of the portfolio set, one query at a time; {_load()}", fmt="ms"),
     ]
     if answers and answers.get("mean_faithfulness") is not None:
         metrics.append(Metric("answer faithfulness (mean)", answers["mean_faithfulness"],
