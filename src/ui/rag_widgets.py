@@ -26,6 +26,7 @@ from src.rag.embed import Embedder
 from src.rag.feedback import DEFAULT_DB, FeedbackStore
 from src.rag.generate import BackendConfig, GenerationError, Generator, make_generator
 from src.rag.guardrails import escape_markdown
+from src.rag.injection import classifier
 from src.rag.retrieve import MODES, Hit, Index
 
 log = logging.getLogger("portfolio.rag")
@@ -334,9 +335,10 @@ def chat(settings: Settings) -> None:
                 render_assistant(i, message)
     question = st.chat_input("Ask about this portfolio…", key="rag_question") or state.pop("rag_pending", None)
     if not question:
-        # the page is drawn; now warm the shared index and model so the first answer is quick
+        # the page is drawn; now warm the shared index, model and injection classifier so the first answer is quick
         session_index(settings)
         generator(config)
+        classifier(embedder())
         return
     index = session_index(settings)
     previous = next((m["content"] for m in reversed(state["rag_messages"]) if m["role"] == "user"), "")
