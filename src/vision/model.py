@@ -145,6 +145,9 @@ def normalize(images: torch.Tensor) -> torch.Tensor:
 
 #: Forward passes per image in :func:`tta_logits` at level 2 (airbench's ``tta_level=2``).
 TTA_PASSES = 6
+#: The pre-airbench-port TTA (mirror x {0, +1, -1} px vertical shift), kept for artifacts whose config has no
+#: ``tta_level``.
+LEGACY_TTA = 3
 
 
 def tta_views(x: torch.Tensor, level: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
@@ -161,8 +164,12 @@ def tta_views(x: torch.Tensor, level: int = 2) -> tuple[torch.Tensor, torch.Tens
     views = [x, x.flip(-1)]
     weights = [0.5, 0.5]
     if level >= 2:
-        padded = F.pad(x, (1, 1, 1, 1), mode="reflect")
-        for shifted in (padded[:, :, 0:32, 0:32], padded[:, :, 2:34, 2:34]):
+        # LEGACY_TTA: the models trained before the airbench port shift vertically only (their cards say so)
+        pad = (0, 0, 1, 1) if level == LEGACY_TTA else (1, 1, 1, 1)
+        padded = F.pad(x, pad, mode="reflect")
+        cols = slice(None) if level == LEGACY_TTA else (slice(0, 32), slice(2, 34))
+        first, second = (cols, cols) if level == LEGACY_TTA else cols
+        for shifted in (padded[:, :, 0:32, first], padded[:, :, 2:34, second]):
             views += [shifted, shifted.flip(-1)]
         weights = [0.25, 0.25] + [0.125] * 4
     stacked = torch.cat(views).contiguous(memory_format=torch.channels_last)

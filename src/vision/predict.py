@@ -20,7 +20,7 @@ from safetensors.torch import load_file
 from src.core.contract import CONFIG_FILE, WEIGHTS_FILE, ModelMissingError
 from src.core.settings import model_dir
 from src.vision.backends import make_backend
-from src.vision.model import Net, NetConfig, combine_views, normalize, tta_logits, tta_views
+from src.vision.model import LEGACY_TTA, Net, NetConfig, combine_views, normalize, tta_logits, tta_views
 from src.vision.preprocess import BadImageError, load_for_model
 
 __all__ = ["DEFAULT_THRESHOLD", "ModelMissingError", "Prediction", "Predictor"]
@@ -102,7 +102,7 @@ class Predictor:
         net = Net(NetConfig.from_dict(config["net"]))
         net.load_state_dict(load_file(folder / WEIGHTS_FILE))
         net = net.to(memory_format=torch.channels_last).eval()
-        level = config.get("tta_level", 2 if config.get("tta", True) else 0)
+        level = config.get("tta_level", LEGACY_TTA if config.get("tta", True) else 0)
         return cls(net, config["classes"], float(config["temperature"]), level, backend, folder)
 
     @torch.no_grad()

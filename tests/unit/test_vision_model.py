@@ -12,7 +12,16 @@ from safetensors.torch import save_file
 from src.core.contract import ModelMissingError
 from src.vision import explain, robustness
 from src.vision.backends import fold_batchnorm, make_backend
-from src.vision.model import TTA_PASSES, Net, NetConfig, count_parameters, init_whitening, normalize, tta_views
+from src.vision.model import (
+    LEGACY_TTA,
+    TTA_PASSES,
+    Net,
+    NetConfig,
+    count_parameters,
+    init_whitening,
+    normalize,
+    tta_views,
+)
 from src.vision.predict import Predictor
 
 TINY = NetConfig(widths=(8, 16, 16))
@@ -51,10 +60,15 @@ def test_whitening_decorrelates_patches():
 def test_predictor_round_trips_through_its_folder(tmp_path, predictor):
     save_file(predictor.net.state_dict(), tmp_path / "model.safetensors")
     (tmp_path / "config.json").write_text(json.dumps(
-        {"net": TINY.to_dict(), "classes": CLASSES, "temperature": 1.5, "tta": True}))
+        {"net": TINY.to_dict(), "classes": CLASSES, "temperature": 1.5, "tta": True, "tta_level": 2}))
     loaded = Predictor.from_artifact(tmp_path)
     batch = np.stack([_image(i) for i in range(3)])
     np.testing.assert_allclose(loaded.predict_batch(batch), predictor.predict_batch(batch), atol=1e-5)
+    # an artifact from before the airbench port (no tta_level) keeps the vertical-shift TTA its card describes
+    (tmp_path / "config.json").write_text(json.dumps(
+        {"net": {k: v for k, v in TINY.to_dict().items() if k not in ("dirac", "bn_scale")}, "classes": CLASSES,
+         "temperature": 1.5, "tta": True}))
+    assert Predictor.from_artifact(tmp_path).tta_level == LEGACY_TTA
 
 
 def test_missing_artifact_names_the_training_command(tmp_path):
