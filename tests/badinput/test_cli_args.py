@@ -50,7 +50,12 @@ def test_every_demo_has_its_clis():
     assert {"churn", "sentiment", "vision"} <= demos and len(CLIS) >= 8, CLIS
 
 
-@pytest.mark.parametrize("module", CLIS)
+#: Cases still failing because their owner has not fixed them yet; the lead decides (strict: a fix turns them red).
+NOT_FIXED = {"src.vision.predict": "issue 16 #9: not fixed yet (vision.predict reads '--help' as an image path)"}
+
+
+@pytest.mark.parametrize("module", [
+    pytest.param(m, marks=pytest.mark.xfail(strict=True, reason=NOT_FIXED[m])) if m in NOT_FIXED else m for m in CLIS])
 def test_help_describes_the_command(module, capsys):
     code, text = _run(module, ["--help"], capsys)
     assert code == 0 and "usage" in text.lower(), f"exit {code}: {text[:400]}"
