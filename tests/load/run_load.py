@@ -114,8 +114,10 @@ async def visit(port: int, kind: str, timeout: float) -> Visit:
     result = Visit(kind)
     start = time.perf_counter()
     try:
+        # No client pings: a browser sends none, so a server busy for 20 s must show as latency, not as the
+        # websockets library closing the connection (1011 keepalive ping timeout) where a visitor would wait.
         async with websockets.connect(f"ws://{HOST}:{port}/_stcore/stream", subprotocols=["streamlit"],
-                                      max_size=2**26, open_timeout=timeout) as ws:
+                                      max_size=2**26, open_timeout=timeout, ping_interval=None) as ws:
             await ws.send(_rerun(page, query))
             run = await _script_run(ws, timeout)
             result.open_s = time.perf_counter() - start
