@@ -8,6 +8,7 @@ Every path into the model (upload, camera, examples, evaluate) goes through
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from dataclasses import dataclass, field
@@ -160,5 +161,20 @@ def main(paths: list[str]) -> int:
     return 1 if failed else 0
 
 
+def cli(argv: list[str] | None = None) -> int:
+    """``python -m src.vision.predict FILE...``: ``--help`` prints usage; bad options exit 2 with a usage line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m src.vision.predict",
+        description="Classify image files with the committed CIFAR-10 model: one JSON line per file.")
+    parser.add_argument("paths", nargs="*", metavar="FILE", help="image files, any format Pillow reads")
+    args, unknown = parser.parse_known_args(argv)
+    # Unknown options first, so "--typo" is named in the message rather than "FILE is required".
+    if unknown:
+        parser.error(f"unrecognised arguments: {' '.join(unknown)}")
+    if not args.paths:
+        parser.error("give at least one image FILE")
+    return main(args.paths)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(cli())

@@ -51,7 +51,7 @@ def test_every_demo_has_its_clis():
 
 
 #: Cases still failing because their owner has not fixed them yet; the lead decides (strict: a fix turns them red).
-NOT_FIXED = {"src.vision.predict": "issue 16 #9: not fixed yet (vision.predict reads '--help' as an image path)"}
+NOT_FIXED: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("module", [

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
 
 from src.core import prediction_log
+from src.core.settings import ROOT
 
 
 @pytest.fixture
@@ -39,13 +42,15 @@ def test_eight_concurrent_threads_lose_no_row(log_file):
 
 
 def test_eight_concurrent_processes_lose_no_row(log_file):
-    ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_write_many, args=(str(log_file), w, 100)) for w in range(8)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(60)
-    assert all(p.exitcode == 0 for p in procs)
+    # Plain subprocesses, not multiprocessing's spawn: spawn re-imports the parent's __main__, which after an
+    # AppTest in the same pytest session is a deleted temporary script.
+    writer = (
+        "import sys; from src.core import prediction_log as p\n"
+        "for i in range(100): p.log_prediction('churn', 'v1', 1.0, {'worker': int(sys.argv[1]), 'i': i}, 'high', 0.9)"
+    )
+    env = {**os.environ, prediction_log.PATH_ENV: str(log_file)}
+    procs = [subprocess.Popen([sys.executable, "-c", writer, str(w)], cwd=ROOT, env=env) for w in range(8)]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
     assert len(prediction_log.read_rows()) == 800
 
 
