@@ -141,11 +141,13 @@ def data_missing_panel(exc: DataMissingError, tail: str = MODEL_STILL_WORKS) -> 
 
 
 def error_panel(message: str, exc: BaseException | None = None) -> None:
-    """A clear message instead of a traceback; the traceback goes to the server log only."""
+    """A clear message instead of a traceback; the exception and its traceback go to the server log only.
+
+    Raw exception text can hold paths, library internals or echoed input, so visitors never see it (issue 16 #7).
+    """
     if exc is not None:
         log.exception("handled error: %s", message, exc_info=exc)
-    detail = f"\n\n_{type(exc).__name__}: {exc}_" if exc is not None and str(exc) else ""
-    st.error(f"{message}{detail}", icon=":material/error:")
+    st.error(f"{message} The details are in the server log.", icon=":material/error:")
 
 
 @contextlib.contextmanager

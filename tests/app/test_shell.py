@@ -67,3 +67,19 @@ def test_every_page_switcher_comes_from_the_registry():
         slugs = [slug for slug, _ in demo.chapters]
         assert slugs and len(set(slugs)) == len(slugs), demo.slug
         assert demo.tour_chapter in slugs, demo.slug
+
+
+def test_guard_shows_a_message_but_never_the_exception_text():
+    from streamlit.testing.v1 import AppTest
+
+    def app():
+        from src.ui.chrome import guard
+
+        with guard("the demo"):
+            raise ValueError("height and width must be > 0 at /srv/app/secret.py")
+
+    at = AppTest.from_function(app).run()
+    shown = " ".join(e.value for e in at.error)
+    assert not at.exception
+    assert "failed to load" in shown
+    assert "ValueError" not in shown and "secret.py" not in shown
