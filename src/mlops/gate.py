@@ -92,10 +92,12 @@ def decide(champion: Card | None, challenger: Card) -> Decision:
     except KeyError:
         return Decision(False, figure(champion), new,
                         f"the challenger reports {new.metric!r}, the champion does not: not comparable, kept")
-    noise, kind = max((old.noise, old.noise_kind), (new.noise, new.noise_kind))
+    # The champion's noise, measured on the committed protocol: a small or unlucky challenger has a wide
+    # interval of its own, and taking the larger one would let a clearly worse model through.
+    noise, kind = old.noise, old.noise_kind
     gap = (new.value - old.value) if new.higher_is_better else (old.value - new.value)
     verdict = (f"{new.metric}: challenger {new.value:.4f} vs champion {old.value:.4f} "
-               f"(noise ±{noise:.4f}: {kind}, the larger of the two models')")
+               f"(noise ±{noise:.4f}: {kind}, the champion's)")
     if gap < -noise:
         return Decision(False, old, new, f"{verdict}; worse by {-gap:.4f}, more than the noise: kept the champion")
     if gap > noise:

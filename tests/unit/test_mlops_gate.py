@@ -101,3 +101,9 @@ def test_smoke_challengers_never_replace_a_committed_model(monkeypatch, models):
     decision = pipeline.retrain_one("churn", smoke=True, models_dir=models, runner=_fake_runner(0.95), record=False)
     assert not decision.promote and "--smoke" in decision.reason
     assert (models / "churn" / "weights.bin").read_text() == "champion"
+
+
+def test_a_noisy_challenger_does_not_widen_the_gate():
+    # champion 0.85 ± 0.012; a challenger 0.80 with a huge spread of its own must still be kept out
+    decision = gate.decide(_card(0.85, 0.012), _card(0.80, 0.2))
+    assert not decision.promote and "the champion's" in decision.reason
