@@ -42,8 +42,8 @@ def explain_transformer(predictor: Predictor, text: str, target: str = "positive
         raise ValueError(f"target must be one of {LABELS}")
     scorer = predictor.transformer
     model, tokenizer = scorer.model, scorer.tokenizer
-    enc = tokenizer(text, truncation=True, max_length=scorer.max_length, return_offsets_mapping=True,
-                    return_tensors="pt")
+    enc = scorer.encode(text, truncation=True, max_length=scorer.max_length, return_offsets_mapping=True,
+                        return_tensors="pt")
     ids, mask = enc["input_ids"], enc["attention_mask"]
     baseline = torch.where(torch.isin(ids, torch.tensor(tokenizer.all_special_ids)), ids,
                            torch.full_like(ids, tokenizer.pad_token_id))

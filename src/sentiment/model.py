@@ -10,6 +10,7 @@ back onto the packaged base model, which is never modified.
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -174,16 +175,24 @@ class TransformerScorer:
                  backend: str = "fp32") -> None:
         self.model, self.tokenizer, self.max_length, self.backend = model, tokenizer, max_length, backend
         self.infer_model = quantise_int8(model) if backend == "int8" else model
+        # One scorer is shared by every Streamlit session. A fast tokenizer sets its truncation state on each
+        # call, and two threads doing so at once raise "RuntimeError: Already borrowed", so calls are serialised.
+        self.tokenizer_lock = threading.Lock()
+
+    def encode(self, texts: str | list[str], **kwargs) -> dict:
+        """``tokenizer(texts, **kwargs)``, safe to call from several sessions at once."""
+        with self.tokenizer_lock:
+            return self.tokenizer(texts, **kwargs)
 
     def token_count(self, text: str) -> int:
         """WordPiece tokens of ``text``, without [CLS]/[SEP]."""
-        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+        return len(self.encode(text, add_special_tokens=False)["input_ids"])
 
     def token_stats(self, texts: Sequence[str]) -> tuple[list[int], list[int]]:
         """(token count, [UNK] count) per text, without [CLS]/[SEP], in one tokenizer call."""
         if not texts:
             return [], []
-        ids = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        ids = self.encode(list(texts), add_special_tokens=False)["input_ids"]
         unk = self.tokenizer.unk_token_id
         return [len(x) for x in ids], [sum(t == unk for t in x) for x in ids]
 
@@ -193,10 +202,11 @@ class TransformerScorer:
         callers that must not truncate chunk first, see :mod:`src.sentiment.text`)."""
         if not texts:
             return np.zeros(0, dtype=np.float32)
-        encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+        encoded = self.encode(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
         out = np.zeros(len(encoded), dtype=np.float32)
         for idx in length_sorted_batches([len(e) for e in encoded], batch_size):
-            batch = self.tokenizer.pad({"input_ids": [encoded[i] for i in idx]}, return_tensors="pt")
+            with self.tokenizer_lock:
+                batch = self.tokenizer.pad({"input_ids": [encoded[i] for i in idx]}, return_tensors="pt")
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.backend == "bf16"):
                 two = self.infer_model(**batch).logits.float()
             out[idx] = (two[:, 1] - two[:, 0]).numpy()
