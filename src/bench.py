@@ -17,8 +17,6 @@ from src.core.benchmark import Row, cpu_line, print_table
 from src.core.demos import DEMOS
 from src.core.logs import setup_logging
 
-#: Demos whose code lives in a package named differently from their slug.
-PACKAGES = {"model_health": "mlops"}
 #: A visitor's first view of any chapter should take at most this long.
 COLD_GOAL_S = 3.0
 #: ``chapters`` as an argument selects the cold-chapter table.
@@ -85,7 +83,7 @@ def main(selected: list[str]) -> None:
     for demo in DEMOS:
         if selected and demo.slug not in selected:
             continue
-        name = f"src.{PACKAGES.get(demo.slug, demo.slug)}.bench"
+        name = f"src.{demo.package}.bench"
         if importlib.util.find_spec(name) is None:
             print(f"\n### {demo.title}\n\n(no benchmark yet)")
             continue

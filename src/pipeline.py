@@ -28,12 +28,14 @@ from typing import Annotated
 import typer
 
 from src.core.cards import read_card, swap_into_place
+from src.core.demos import MODELS
 from src.core.settings import MODELS_DIR, ROOT
 from src.mlops import gate
 
 log = logging.getLogger(__name__)
 
-RETRAINABLE = ("churn", "vision", "sentiment")
+#: Every demo with a trained artifact (its ``demo.toml`` has an ``[artifact]`` table).
+RETRAINABLE = tuple(MODELS)
 #: ``runner(demo, out_folder, smoke)`` trains a challenger into ``out_folder``; tests pass a fake one.
 Runner = Callable[[str, Path, bool], None]
 

@@ -2,8 +2,9 @@
 
 A model demo is a folder ``src/<demo>/`` that fills this contract:
 
-* **artifact**: ``models/<demo>/`` holds the weights (the files named in :data:`MODELS`) and the
-  card :data:`CARD_FILE`, written atomically by ``src.core.cards.artifact_writer``;
+* **artifact**: ``models/<demo>/`` holds the weights (the files its ``demo.toml`` lists under
+  ``[artifact]``, a :class:`ModelArtifact`) and the card :data:`CARD_FILE`, written atomically by
+  ``src.core.cards.artifact_writer``;
 * **load**: ``load(folder) -> Predictor``, a callable named ``"module:attr"`` in its
   :class:`ModelArtifact`; it needs nothing but the folder (imported lazily, so listing the demos
   never imports torch);
@@ -13,8 +14,8 @@ A model demo is a folder ``src/<demo>/`` that fills this contract:
   module's ``TrainConfig`` dataclass, with ``--smoke`` and ``--out DIR``: ``app = train_app(demo,
   TrainConfig, run)`` (:mod:`src.core.cli`), the run wrapped in ``src.core.tracking.track_run``.
 
-A new demo is a new folder filling this, an entry in :data:`MODELS` and ``src.core.demos.DEMOS``,
-and one page file.
+A new demo is a new folder filling this, with a ``demo.toml`` (discovered by :mod:`src.core.demos`,
+which builds ``MODELS`` from it), and one page file.
 """
 
 from __future__ import annotations
@@ -140,23 +141,20 @@ class ModelArtifact:
         return self.load_function()(self.require(folder))
 
 
-#: Every demo with a trained artifact. RAG has an evaluation card but no trained weights, so it
-#: is not here; its page reads its card through ``src.core.cards`` like every other.
-MODELS: dict[str, ModelArtifact] = {
-    a.demo: a
-    for a in (
-        ModelArtifact("churn", (SKOPS_FILE, OOF_FILE), "src.churn.predict:Predictor.from_artifact",
-                      "Loading the churn model…"),
-        ModelArtifact("vision", (WEIGHTS_FILE, CONFIG_FILE), "src.vision.predict:Predictor.from_artifact",
-                      "Loading the CNN…"),
-        ModelArtifact("sentiment", (CONFIG_FILE, LINEAR_FILE, ADAPTER_DIR),
-                      "src.sentiment.predict:Predictor.from_artifact", "Loading the three models..."),
-    )
-}
+def __getattr__(name: str) -> Any:
+    # ``contract.MODELS`` is the registry ``src.core.demos`` discovers from each demo's
+    # ``demo.toml``; imported on first use because ``demos`` itself builds on this module.
+    if name == "MODELS":
+        from src.core.demos import MODELS
+
+        return MODELS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get(demo: str) -> ModelArtifact:
     """A demo's artifact contract, with the list of demos that have one when it is unknown."""
+    from src.core.demos import MODELS  # not at the top: demos builds on this module
+
     return lookup(MODELS, demo, "demo with a trained artifact")
 
 

@@ -1,22 +1,31 @@
-"""The demos: what each shows, what it needs, its chapters, and where its best moment lives.
+"""The demos, discovered: every ``src/<package>/demo.toml`` is one, with its page ``app_pages/<slug>.py``.
 
-Home, every demo page (its chapter switcher), the model-cards page, the RAG corpus and the
-chapter bench all read this one list, so adding a demo means adding one entry here (plus, for a
-model demo, its ``src.core.contract.MODELS`` entry) and one file in ``app_pages/``.
+Home, every demo page (its chapter switcher), the model-cards page, the shared model loader
+(:data:`MODELS`), the RAG tools and the bench read :data:`DEMOS`, so a new demo is a new folder
+holding a ``demo.toml`` (plus the code it names) and one page file: nothing else is edited. The
+specs are TOML, not Python, so listing the demos imports no demo code (and never torch).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from src.core import datasets
-from src.core.contract import CARD_FILE, train_command
-from src.core.settings import lookup, model_dir
+from src.core.contract import CARD_FILE, ModelArtifact, train_command
+from src.core.settings import ROOT, lookup, model_dir
+
+#: The file that makes a package of ``src/`` a demo.
+SPEC_FILE = "demo.toml"
+#: Where the page files live, relative to the repository root (see the README on why not ``pages/``).
+PAGES_DIR = "app_pages"
 
 
 @dataclass(frozen=True)
 class Demo:
-    """One demo of the portfolio."""
+    """One demo of the portfolio, as its ``demo.toml`` declares it."""
 
     slug: str
     title: str
@@ -25,13 +34,19 @@ class Demo:
     shows: str
     #: Datasets the page needs for its data-driven parts.
     datasets: tuple[str, ...]
-    #: The command that writes ``models/<slug>/``; empty when the demo has no trained artifact.
+    #: The command that writes ``models/<slug>/``; empty when the demo has no card.
     train_command: str
     #: The chapter of the page that is the best 10 seconds of the demo, and what to look at.
     tour_chapter: str
     tour_hint: str
     #: The page's chapters in reading order: (URL slug, title). Each is linkable as ``?chapter=slug``.
     chapters: tuple[tuple[str, str], ...] = ()
+    #: Position in the navigation and on Home.
+    order: int = 0
+    #: The folder under ``src/`` holding the demo's code (its ``bench.py`` too).
+    package: str = ""
+    #: The trained artifact's contract (files and ``load``), for demos that ship a model.
+    artifact: ModelArtifact | None = field(default=None, compare=False)
 
     @property
     def url_path(self) -> str:
@@ -41,7 +56,7 @@ class Demo:
     @property
     def page(self) -> str:
         """The page file, relative to the repository root."""
-        return f"app_pages/{self.slug}.py"
+        return f"{PAGES_DIR}/{self.slug}.py"
 
     @property
     def has_artifact(self) -> bool:
@@ -53,6 +68,53 @@ class Demo:
         return dict(self.chapters)[slug]
 
 
+def read_spec(path: Path) -> Demo:
+    """One ``demo.toml`` as a :class:`Demo` (a ValueError naming the file when it does not fit)."""
+    with path.open("rb") as fh:
+        spec: dict[str, Any] = tomllib.load(fh)
+    try:
+        slug = spec["slug"]
+        art = spec.pop("artifact", None)
+        artifact = None if art is None else ModelArtifact(slug, tuple(art["files"]), art["loader"],
+                                                          art.get("loading", "Loading the model…"))
+        spec.setdefault("train_command", train_command(slug) if artifact else "")
+        demo = Demo(**{**spec, "datasets": tuple(spec.get("datasets", ())),
+                       "chapters": tuple(spec.get("chapters", {}).items())},
+                    package=path.parent.name, artifact=artifact)
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a demo spec ({exc})") from None
+    slugs = [s for s, _ in demo.chapters]
+    if demo.tour_chapter not in slugs:
+        raise ValueError(f"{path}: tour_chapter '{demo.tour_chapter}' is not one of its chapters {slugs}")
+    return demo
+
+
+def discover(src: Path = ROOT / "src", root: Path = ROOT) -> tuple[Demo, ...]:
+    """Every ``<src>/<package>/demo.toml`` whose page ``<root>/app_pages/<slug>.py`` exists, in ``order``.
+
+    A spec without its page, or two specs with one slug, is a ValueError naming the files: a demo
+    half added should fail the first test, not vanish from the navigation.
+    """
+    found: dict[str, Demo] = {}
+    for path in sorted(src.glob(f"*/{SPEC_FILE}")):
+        demo = read_spec(path)
+        if not (root / demo.page).is_file():
+            raise ValueError(f"{path} declares the demo '{demo.slug}' but its page {demo.page} does not exist")
+        if demo.slug in found:
+            raise ValueError(f"{path}: the slug '{demo.slug}' is also src/{found[demo.slug].package}/{SPEC_FILE}'s")
+        found[demo.slug] = demo
+    return tuple(sorted(found.values(), key=lambda d: (d.order, d.slug)))
+
+
+#: Every demo, in navigation order.
+DEMOS: tuple[Demo, ...] = discover()
+#: Every demo with a trained artifact, by slug (``src.core.contract.get`` reads it). RAG has an
+#: evaluation card but no trained weights, so it is not here.
+MODELS: dict[str, ModelArtifact] = {d.slug: d.artifact for d in DEMOS if d.artifact is not None}
+#: Demos whose command writes a card (every model, plus RAG's evaluation): what MLOps versions and tracks.
+CARDED: tuple[str, ...] = tuple(d.slug for d in DEMOS if d.train_command)
+
+
 @dataclass(frozen=True)
 class Status:
     """What a demo has and, when something is missing, the command that fixes it."""
@@ -60,87 +122,6 @@ class Status:
     ok: bool
     label: str
     fixes: tuple[str, ...]
-
-
-DEMOS: tuple[Demo, ...] = (
-    Demo(
-        slug="eda",
-        title="Why customers leave",
-        icon=":material/insights:",
-        pitch="A data story on 7,043 telecom customers where every number is computed live.",
-        shows="Data-quality alerts, churn rates with confidence intervals, segments and ranked findings.",
-        datasets=("telco",),
-        train_command="",
-        tour_chapter="findings",
-        tour_hint="the ranked findings, each with its test statistic",
-        chapters=(("question", "1 · The question"), ("quality", "2 · Data quality"), ("who-leaves", "3 · Who leaves"),
-                  ("money", "4 · Money"), ("segments", "5 · Segments"), ("findings", "6 · Findings")),
-    ),
-    Demo(
-        slug="churn",
-        title="Churn model + SHAP",
-        icon=":material/trending_down:",
-        pitch="A cross-validated churn model you can interrogate: why this customer, and what would keep them.",
-        shows="Leaderboard, profit-optimal threshold, SHAP drivers, what-if and counterfactual retention offers.",
-        datasets=("telco",),
-        train_command=train_command("churn"),
-        tour_chapter="customer",
-        tour_hint="one customer's SHAP waterfall and the smallest change that keeps them",
-        chapters=(("performance", "Performance"), ("drivers", "What drives churn"), ("customer", "One customer"),
-                  ("action", "Retention action"), ("batch", "Batch scoring"), ("fairness", "Fairness")),
-    ),
-    Demo(
-        slug="vision",
-        title="CIFAR-10 CNN",
-        icon=":material/image_search:",
-        pitch="A CNN trained on a 2-core CPU, with Grad-CAM, calibrated confidence and a robustness lab.",
-        shows="Top-k with temperature scaling, Grad-CAM, 'not one of the 10 classes' rejection, noise and FGSM.",
-        datasets=("cifar10",),
-        train_command=train_command("vision"),
-        tour_chapter="robustness",
-        tour_hint="drag the noise slider and watch the label flip",
-        chapters=(("classify", "Classify"), ("robustness", "Robustness lab"), ("report", "Model report")),
-    ),
-    Demo(
-        slug="sentiment",
-        title="Sentiment analysis",
-        icon=":material/sentiment_satisfied:",
-        pitch="A fine-tuned MiniLM against honest baselines, with attributions and behaviour tests.",
-        shows="Three models side by side, token attributions, long-text chunking and a behaviour test suite.",
-        datasets=("sst2",),
-        train_command=train_command("sentiment"),
-        tour_chapter="behaviour",
-        tour_hint="the behaviour tests: negation, contrast and entity swaps",
-        chapters=(("analyse", "Analyse text"), ("why", "Why"), ("long", "Long text"), ("batch", "Batch"),
-                  ("behaviour", "Behaviour tests"), ("report", "Model report")),
-    ),
-    Demo(
-        slug="rag",
-        title="Ask this portfolio",
-        icon=":material/forum:",
-        pitch="Chat with the project's own documents: hybrid retrieval, cited answers from a local model.",
-        shows="BM25 + dense + fusion, a retrieval inspector, sentence-level citations and a faithfulness score.",
-        datasets=(),
-        train_command="python -m src.rag.evaluate",
-        tour_chapter="chat",
-        tour_hint="ask 'how was the churn model validated?' and open the citations",
-        chapters=(("chat", "Chat"), ("documents", "Documents & chunks"), ("evaluation", "Evaluation"),
-                  ("feedback", "Feedback")),
-    ),
-    Demo(
-        slug="model_health",
-        title="Model health",
-        icon=":material/monitor_heart:",
-        pitch="What happens after deployment: tracked runs, a gated registry, live traffic, drift and alerts.",
-        shows="MLflow runs and registry, a champion/challenger gate, Evidently-style drift tests, CBPE estimates.",
-        datasets=("telco", "sst2", "cifar10"),
-        train_command="",
-        tour_chapter="drift",
-        tour_hint="press 'Simulate production', then see the price rise flagged in MonthlyCharges and Contract",
-        chapters=(("traffic", "Traffic"), ("drift", "Drift"), ("performance", "Performance"),
-                  ("runs", "Runs & registry")),
-    ),
-)
 
 
 def get(slug: str) -> Demo:

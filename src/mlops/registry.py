@@ -16,6 +16,7 @@ from typing import Any
 
 from src.core import tracking
 from src.core.cards import Card, read_card
+from src.core.demos import CARDED
 from src.core.settings import model_dir
 from src.mlops.gate import Decision
 from src.mlops.versions import card_version
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 CHAMPION = "champion"
 #: Demos with a trained, versioned model (RAG's card is an evaluation of packaged models).
-MODEL_DEMOS = ("churn", "vision", "sentiment", "rag")
+MODEL_DEMOS = CARDED
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from src.core import prediction_log
+from src.core.demos import CARDED
 
 log = logging.getLogger(__name__)
-DEMO_ORDER = ("churn", "vision", "sentiment", "rag")
+DEMO_ORDER = CARDED
 
 
 def load(path: Path | None = None, *, include_simulated: bool = True, limit: int = 200_000) -> pd.DataFrame:

@@ -6,10 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from src.core import tracking
+from src.core.demos import CARDED
 from src.ui.chrome import error_panel
 
 _PLOTLY = {"displayModeBar": False}
-DEMOS = ("churn", "vision", "sentiment", "rag")
+DEMOS = CARDED
 
 
 @st.cache_resource(show_spinner="Registering the committed models…")
