@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from src.core.cards import hardware
-from src.core.hardware import cpu_has_native_bf16
+from src.core.hardware import FORCE_FP32_ENV, cpu_has_native_bf16, forced_fp32
 from src.core.tables import markdown_table
 
 
@@ -36,6 +36,8 @@ def time_ms(fn: Callable[[], object], *, repeat: int = 20, warmup: int = 2) -> f
 
 def cpu_line() -> str:
     """Which CPU the figures were measured on (bf16 speed depends on it)."""
+    if forced_fp32():  # the native flag is hidden on purpose: say so, so the figures are not misread
+        return f"CPU: {hardware()}; native bf16: not used ({FORCE_FP32_ENV}=1, measured as on a CPU without it)"
     return f"CPU: {hardware()}; native bf16: {'yes' if cpu_has_native_bf16() else 'no'}"
 
 

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 from pathlib import Path
+
+#: Set to 1 to run as on a CPU without native bf16 (every demo takes its float32/int8 path), so the
+#: figures of such a CPU can be measured here: ``PORTFOLIO_FORCE_FP32=1 make bench``.
+FORCE_FP32_ENV = "PORTFOLIO_FORCE_FP32"
+
+
+def forced_fp32() -> bool:
+    """True when ``PORTFOLIO_FORCE_FP32`` asks to run as on a CPU without native bf16."""
+    return os.environ.get(FORCE_FP32_ENV, "").strip() not in ("", "0")
 
 
 @functools.cache
 def cpu_has_native_bf16() -> bool:
-    """True on CPUs with AVX512-BF16 or AMX.
+    """True on CPUs with AVX512-BF16 or AMX, unless ``PORTFOLIO_FORCE_FP32=1`` says to behave as without.
 
     bf16 autocast only pays off there; on plain AVX2 oneDNN emulates it and a training step
     measured about 10x slower than float32.
     """
+    if forced_fp32():
+        return False
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
