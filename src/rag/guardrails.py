@@ -88,14 +88,6 @@ def detect_language(text: str) -> str:
     return "English"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|<>$~:])")
-
-
-def escape_markdown(text: str) -> str:
-    """Visitor, document or model text shown as text: never a live link, image, markup or colour directive."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
 def looks_like_injection(text: str) -> bool:
     """True when text reads like an instruction aimed at the model rather than content."""
     return bool(_INJECTION.search(text))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from src.churn.data import ADD_ONS as INTERNET_ADDONS  # the Telco column groups live in one place
-from src.rag.guardrails import escape_markdown
+from src.core.markdown import escape
 
 _CHURN_WORD = re.compile(r"\b(churn\w*|leave|leaving|cancel\w*|quit|attrition|stay)\b", re.I)
 _PREDICT_WORD = re.compile(
@@ -239,7 +239,7 @@ def run_tool(route: Route, tools: dict[str, Tool]) -> ToolAnswer:
     try:
         out = tool.run(route.payload)
     except ValueError as exc:  # both predictors explain invalid input in a readable ValueError
-        return ToolAnswer(route.tool, f"The {tool.title.lower()} could not score this: {escape_markdown(str(exc))}",
+        return ToolAnswer(route.tool, f"The {tool.title.lower()} could not score this: {escape(str(exc))}",
                           None, False)
     except Exception as exc:  # a tool bug must not break the chat
         return ToolAnswer(route.tool, f"The {tool.title.lower()} failed on this input ({type(exc).__name__}).",
@@ -256,6 +256,6 @@ def run_tool(route: Route, tools: dict[str, Tool]) -> ToolAnswer:
     else:
         conf = float(out.get("confidence", 0.0))
         model = f" (model: {out['model']})" if out.get("model") else ""
-        shown = escape_markdown(route.payload if len(route.payload) <= 200 else route.payload[:200] + "…")
+        shown = escape(route.payload if len(route.payload) <= 200 else route.payload[:200] + "…")
         text = f"{header}The text “{shown}” reads **{out.get('label', '?')}** with {conf:.0%} confidence{model}."
     return ToolAnswer(route.tool, text, out, True)

@@ -7,7 +7,6 @@ the Telco data when it is on this machine.
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
@@ -29,6 +28,7 @@ from src.churn.model import ARTIFACT, CANDIDATES, OOF_FILE
 from src.churn.predict import Predictor
 from src.core import contract, datasets
 from src.core.cards import Card
+from src.core.markdown import escape
 from src.core.safe_csv import to_csv_bytes
 from src.mlops import hooks
 from src.ui import loader
@@ -46,8 +46,6 @@ EXAMPLE_CUSTOMER: dict[str, Any] = {
 }
 _PLOTLY = {"displayModeBar": False}
 _SAMPLE = 1500  # customers in the SHAP summary: enough for the shape, quick to draw
-#: Characters markdown acts on; a backslash before each shows uploaded text as typed.
-_MARKDOWN = re.compile(r"([\\`*_\[\]{}()#+!|<>$~:])")
 
 
 # --- cached resources ------------------------------------------------------------------------
@@ -325,10 +323,10 @@ def batch(pred: Predictor) -> None:
         result = pred.score_upload(upload.getvalue(), threshold(pred))
         hooks.log_churn_batch(result.scored, started)
     except data.SchemaError as exc:  # the message may quote the upload's header: shown as text
-        st.error(_MARKDOWN.sub(r"\\\1", str(exc)), icon=":material/error:")
+        st.error(escape(exc), icon=":material/error:")
         return
     for note in result.notes:  # notes quote uploaded column names: shown as text, never as markdown
-        st.warning(_MARKDOWN.sub(r"\\\1", note), icon=":material/info:")
+        st.warning(escape(note), icon=":material/info:")
     st.success(f"Scored {len(result.scored):,} row(s); {len(result.errors):,} failed validation.",
                icon=":material/check_circle:")
     left, right = st.columns(2)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 import time
 
 import pandas as pd
@@ -12,6 +11,7 @@ import streamlit as st
 
 from src.core import contract
 from src.core.cards import Card, load_card
+from src.core.markdown import escape
 from src.core.safe_csv import to_csv_bytes
 from src.mlops import hooks
 from src.sentiment import behaviour, explain
@@ -20,9 +20,6 @@ from src.sentiment.model import choose_backend
 from src.sentiment.predict import MODEL_TITLES, MODELS, Analysis, Predictor
 from src.sentiment.text import InputError
 from src.ui.loader import load_model, version
-
-#: Markdown characters escaped in user-supplied names (same set as the RAG chat's escape()).
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|<>$~:])")
 
 EXAMPLE = "The acting was great, but the plot was a mess and the ending made no sense."
 LONG_EXAMPLE = (
@@ -179,11 +176,6 @@ def why(text: str) -> None:
         st.plotly_chart(fig, width="stretch")
 
 
-def _md(text: object) -> str:
-    """User-supplied text (file and column names) shown literally inside markdown messages."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
-
-
 def batch() -> None:
     """Upload, pick the text column, score, download."""
     st.caption(f"CSV (with a header) or TXT (one text per line), up to {MAX_UPLOAD_BYTES / 1e6:.0f} MB; "
@@ -194,11 +186,11 @@ def batch() -> None:
     try:
         frame = read_upload(upload.name, upload.getvalue())
     except InputError as exc:
-        st.warning(_md(exc), icon=":material/block:")
+        st.warning(escape(exc), icon=":material/block:")
         return
     candidates = text_columns(frame)
     if frame.empty or not candidates:
-        found = ", ".join(_md(c) for c in frame.columns) or "none"
+        found = ", ".join(escape(c) for c in frame.columns) or "none"
         st.warning("No column of this file holds text (every column is empty, numeric or a date). "
                    f"Columns found: {found}.", icon=":material/block:")
         return

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from src.core.markdown import escape
 from src.sentiment.explain import Attribution
-from src.ui.sentiment_widgets import _md, attribution_html
+from src.ui.sentiment_widgets import attribution_html
 
 
 def test_attribution_html_escapes_markup():
@@ -16,6 +17,6 @@ def test_attribution_html_escapes_markup():
 
 def test_uploaded_names_are_shown_literally_in_markdown():
     name = "![x](http://evil.example/a.png) [click](http://evil.example) **bold**"
-    out = _md(name)
+    out = escape(name)
     assert "![x](" not in out and "[click](" not in out and "**" not in out
     assert out.replace("\\", "") == name  # nothing dropped, only escaped
