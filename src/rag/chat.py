@@ -24,6 +24,7 @@ from src.rag.cite import Attribution, attribute
 from src.rag.compose import ShownAnswer, compose
 from src.rag.extract import Extraction
 from src.rag.generate import GenerationError, Generator
+from src.rag.generate_queue import OnWait
 from src.rag.prompt import OWNER_WORDS, STOP, Evidence, build_messages, select_evidence
 from src.rag.retrieve import Index, Results
 
@@ -201,8 +202,11 @@ class Assistant:
                 "the portfolio's owner. Uploads can't speak about the owner here, so those sentences are not shown "
                 "as an answer.")
 
-    def stream(self, turn: Turn, *, max_tokens: int = 40) -> Iterator[str]:
-        """The answer text, piece by piece; canned text for tool, refusal and language turns."""
+    def stream(self, turn: Turn, *, max_tokens: int = 40, on_wait: OnWait | None = None) -> Iterator[str]:
+        """The answer text, piece by piece; canned text for tool, refusal and language turns.
+
+        ``on_wait(ahead, waited_s)`` hears the place in line while the answer waits for the shared model.
+        """
         if turn.kind == "empty":
             yield "Please type a question about the portfolio."
         elif turn.kind == "tool" and turn.tool is not None:
@@ -218,7 +222,10 @@ class Assistant:
         else:
             start = time.perf_counter()
             try:
-                for i, piece in enumerate(self.generator.stream(turn.messages, max_tokens=max_tokens, stop=STOP)):
+                # only a caller that listens passes on_wait, so generators written without it keep working
+                extra = {"on_wait": on_wait} if on_wait is not None else {}
+                pieces = self.generator.stream(turn.messages, max_tokens=max_tokens, stop=STOP, **extra)
+                for i, piece in enumerate(pieces):
                     if i == 0:
                         turn.timings_ms["first_token"] = (time.perf_counter() - start) * 1000
                     yield piece

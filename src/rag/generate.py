@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
+
+from src.rag.generate_queue import AnswerQueue, OnWait, QueueFull
 
 Message = dict[str, str]
 
@@ -79,7 +80,9 @@ class Generator(Protocol):
     name: str
 
     def stream(self, messages: list[Message], *, max_tokens: int = 160, temperature: float = 0.1,
-               stop: list[str] | None = None) -> Iterator[str]: ...
+               stop: list[str] | None = None, on_wait: OnWait | None = None) -> Iterator[str]:
+        """Text pieces; ``on_wait(ahead, waited_s)`` is called while the answer waits behind others (if it does)."""
+        ...
 
 
 def default_threads() -> int:
@@ -108,20 +111,26 @@ class LlamaCppGenerator:
         except (ValueError, RuntimeError) as exc:
             raise GenerationError(f"llama.cpp could not load {model.name}: {exc}") from exc
         self.name = model.stem
-        # one llama.cpp context serves every session, one answer at a time
-        self._lock = threading.Lock()
+        # one llama.cpp context serves every session, one answer at a time, in arrival order
+        self.queue = AnswerQueue()
 
     def stream(self, messages: list[Message], *, max_tokens: int = 160, temperature: float = 0.1,
-               stop: list[str] | None = None) -> Iterator[str]:
-        """Tokens as they are generated."""
-        with self._lock:
-            for part in self._llm.create_chat_completion(
-                messages=messages, stream=True, max_tokens=max_tokens, temperature=temperature, top_p=0.9,
-                repeat_penalty=1.1, stop=stop or None,
-            ):
-                text = part["choices"][0]["delta"].get("content")
-                if text:
-                    yield text
+               stop: list[str] | None = None, on_wait: OnWait | None = None) -> Iterator[str]:
+        """Tokens as they are generated, after the answers ahead in :attr:`queue`.
+
+        A wait past the queue's bounds raises :class:`GenerationError` (the page then shows the quoted answer).
+        """
+        try:
+            with self.queue.turn(on_wait):
+                for part in self._llm.create_chat_completion(
+                    messages=messages, stream=True, max_tokens=max_tokens, temperature=temperature, top_p=0.9,
+                    repeat_penalty=1.1, stop=stop or None,
+                ):
+                    text = part["choices"][0]["delta"].get("content")
+                    if text:
+                        yield text
+        except QueueFull as exc:
+            raise GenerationError(str(exc)) from None
 
 
 class OpenAICompatibleGenerator:
@@ -144,8 +153,11 @@ class OpenAICompatibleGenerator:
         return self._model
 
     def stream(self, messages: list[Message], *, max_tokens: int = 160, temperature: float = 0.1,
-               stop: list[str] | None = None) -> Iterator[str]:
-        """Tokens as the server streams them; connection problems become :class:`GenerationError`."""
+               stop: list[str] | None = None, on_wait: OnWait | None = None) -> Iterator[str]:
+        """Tokens as the server streams them; connection problems become :class:`GenerationError`.
+
+        ``on_wait`` is unused: a server keeps its own queue and says nothing about it.
+        """
         import openai
 
         try:

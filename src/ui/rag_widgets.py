@@ -18,7 +18,6 @@ import pandas as pd
 import streamlit as st
 
 from src.core.cards import load_card
-from src.core.markdown import escape
 from src.mlops import hooks
 from src.rag import corpus, documents
 from src.rag.chat import Assistant, Turn
@@ -26,6 +25,8 @@ from src.rag.chunking import DEFAULT_OVERLAP, DEFAULT_SIZE, ChunkSettings, chunk
 from src.rag.embed import Embedder
 from src.rag.feedback import DEFAULT_DB, FeedbackStore
 from src.rag.generate import BackendConfig, GenerationError, Generator, make_generator
+from src.rag.generate_queue import waiting_message
+from src.rag.guardrails import escape_markdown
 from src.rag.injection import classifier
 from src.rag.retrieve import MODES, Hit, Index
 
@@ -147,7 +148,8 @@ def session_index(settings: Settings) -> Index:
 
 # --- rendering one answer ----------------------------------------------------------------------
 
-# Model, document and visitor text is shown as text, never as markdown (src.core.markdown.escape).
+#: Model, document and visitor text is shown as text, never as markdown (one escaper for the whole chat).
+escape = escape_markdown
 
 
 def _badges(citation: int | None, provenance: str) -> str:
@@ -352,10 +354,17 @@ def chat(settings: Settings) -> None:
         raw: list[str] = []
         if turn.kind == "rag":
             # the draft is never shown as the answer: it streams, labelled, inside a status box until verified
-            with st.status("Writing a lead sentence, then checking it against the passages (one answer at a time; "
-                           "you may wait for other visitors' answers first)…", expanded=True) as status:
+            writing = "Writing a lead sentence, then checking it against the passages…"
+            with st.status(writing, expanded=True) as status:
                 draft = st.empty()
-                for piece in assistant.stream(turn):
+
+                def waiting(ahead: int, waited_s: float) -> None:
+                    # the one local model answers in arrival order: say where this question stands
+                    status.update(label=waiting_message(ahead, waited_s), state="running")
+
+                for piece in assistant.stream(turn, on_wait=waiting):
+                    if not raw:
+                        status.update(label=writing)
                     raw.append(piece)
                     draft.caption(f"Draft (unverified): {escape(''.join(raw))}")
                 status.update(label="Checking the answer against the passages…")
