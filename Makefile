@@ -11,7 +11,7 @@ PORT ?= 8501
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run test data bench load lint clean retrain
+.PHONY: install run dev test data bench load lint clean retrain
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ $(STAMP): $(REQS)
 run: $(STAMP)
 	-$(BIN)/python -m src.core.data ensure
 	$(BIN)/streamlit run Home.py --server.port $(PORT)
+
+# Reload on save while editing (.streamlit/config.toml turns the file watcher off for serving: see why there).
+dev: $(STAMP)
+	$(BIN)/streamlit run Home.py --server.port $(PORT) --server.fileWatcherType auto --server.runOnSave true
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
