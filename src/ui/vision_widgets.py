@@ -154,7 +154,10 @@ def classify(model: Predictor, card: Card | None) -> None:
     what_the_model_sees(original, image, notes)
     started = time.perf_counter()
     pred = model.predict_image(image, notes)
-    hooks.log_vision(image, getattr(original, "size", None), pred.label, pred.confidence, started)
+    # an example is an array (its .size is the element count), an upload a PIL image (.size is width, height)
+    size = (original.shape[1], original.shape[0]) if isinstance(original, np.ndarray) else getattr(original, "size",
+                                                                                                   None)
+    hooks.log_vision(image, size, pred.label, pred.confidence, started)
     left, right = st.columns(2)
     with left:
         st.markdown("#### Top-5 (after temperature scaling)")
