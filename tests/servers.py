@@ -22,9 +22,14 @@ def free_port() -> int:
 
 @contextmanager
 def serving(command: list[str], ready_url: str, is_ready: Callable[[bytes], bool], *, timeout: float = 120,
-            cwd: Path | None = None, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
-    """Run ``command`` until the block ends; fail the test if ``ready_url`` never answers as ``is_ready`` wants."""
-    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cwd: Path | None = None, env: dict[str, str] | None = None, log: Path | None = None,
+            ) -> Iterator[subprocess.Popen]:
+    """Run ``command`` until the block ends; fail the test if ``ready_url`` never answers as ``is_ready`` wants.
+
+    With ``log``, the server's stdout and stderr go to that file (its tracebacks are evidence), else nowhere.
+    """
+    sink = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed in the finally below
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT if log else sink)
     try:
         deadline = time.time() + timeout
         while True:
@@ -46,3 +51,5 @@ def serving(command: list[str], ready_url: str, is_ready: Callable[[bytes], bool
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        if log:
+            sink.close()

@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import resource
 import statistics
 import sys
@@ -42,6 +43,17 @@ VISITS = {
     "churn": ("churn", "chapter=customer", None),
     "sentiment": ("sentiment", "chapter=analyse", None),
     "chat": ("rag", "chapter=chat", "How is the churn model evaluated?"),
+}
+#: Every page of the app, for the fresh-server tours: (page url path, query, chat question or None).
+PAGES = {
+    "home": ("home", "", None),
+    "eda": ("eda", "", None),
+    "churn": VISITS["churn"],
+    "vision": ("vision", "chapter=classify", None),
+    "sentiment": VISITS["sentiment"],
+    "chat": VISITS["chat"],
+    "model_health": ("model_health", "", None),
+    "model_cards": ("model-cards", "", None),
 }
 
 
@@ -106,44 +118,79 @@ def _rerun(page: str, query: str, widgets: list | None = None) -> bytes:
     return back.SerializeToString()
 
 
-async def visit(port: int, kind: str, timeout: float) -> Visit:
-    """Open a page and, for the chat, ask one question; never raises."""
+async def _open_and_ask(ws, page: str, query: str, question: str | None, timeout: float,
+                        result: Visit) -> None:
+    """Open one page on a connected session and, for the chat, ask one question; raises on any problem."""
+    start = time.perf_counter()
+    await ws.send(_rerun(page, query))
+    run = await _script_run(ws, timeout)
+    result.open_s = time.perf_counter() - start
+    if problem := _problems(run):
+        raise RuntimeError(problem)
+    if question is not None:
+        chat = next((el.chat_input for el in run.elements if el.WhichOneof("type") == "chat_input"), None)
+        if chat is None:
+            raise RuntimeError("the chat page has no chat input")
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        state = WidgetState(id=chat.id)
+        state.chat_input_value.data = question
+        asked = time.perf_counter()
+        await ws.send(_rerun(page, query, [state]))
+        run = await _script_run(ws, timeout)
+        result.action_s = time.perf_counter() - asked
+        if problem := _problems(run):
+            raise RuntimeError(problem)
+        if not any(el.WhichOneof("type") == "text" and question in el.text.body for el in run.elements):
+            raise RuntimeError("the question is not in the conversation after the answer")
+    result.ok = run.status == ForwardMsg.FINISHED_SUCCESSFULLY
+
+
+def _connect(port: int, timeout: float):
     import websockets
 
-    page, query, question = VISITS[kind]
+    # No client pings: a browser sends none, so a server busy for 20 s must show as latency, not as the
+    # websockets library closing the connection (1011 keepalive ping timeout) where a visitor would wait.
+    return websockets.connect(f"ws://{HOST}:{port}/_stcore/stream", subprotocols=["streamlit"],
+                              max_size=2**26, open_timeout=timeout, ping_interval=None)
+
+
+async def visit(port: int, kind: str, timeout: float) -> Visit:
+    """Open a page and, for the chat, ask one question; never raises."""
     result = Visit(kind)
     start = time.perf_counter()
     try:
-        # No client pings: a browser sends none, so a server busy for 20 s must show as latency, not as the
-        # websockets library closing the connection (1011 keepalive ping timeout) where a visitor would wait.
-        async with websockets.connect(f"ws://{HOST}:{port}/_stcore/stream", subprotocols=["streamlit"],
-                                      max_size=2**26, open_timeout=timeout, ping_interval=None) as ws:
-            await ws.send(_rerun(page, query))
-            run = await _script_run(ws, timeout)
-            result.open_s = time.perf_counter() - start
-            if problem := _problems(run):
-                raise RuntimeError(problem)
-            if question is not None:
-                chat = next((el.chat_input for el in run.elements if el.WhichOneof("type") == "chat_input"), None)
-                if chat is None:
-                    raise RuntimeError("the chat page has no chat input")
-                from streamlit.proto.WidgetStates_pb2 import WidgetState
-
-                state = WidgetState(id=chat.id)
-                state.chat_input_value.data = question
-                asked = time.perf_counter()
-                await ws.send(_rerun(page, query, [state]))
-                run = await _script_run(ws, timeout)
-                result.action_s = time.perf_counter() - asked
-                if problem := _problems(run):
-                    raise RuntimeError(problem)
-                if not any(el.WhichOneof("type") == "text" and question in el.text.body for el in run.elements):
-                    raise RuntimeError("the question is not in the conversation after the answer")
-            result.ok = run.status == ForwardMsg.FINISHED_SUCCESSFULLY
+        async with _connect(port, timeout) as ws:
+            await _open_and_ask(ws, *VISITS[kind], timeout, result)
     except Exception as exc:  # a failed visit is data for the report, not a crash of the load test
         result.error = f"{type(exc).__name__}: {exc}"[:300]
     result.total_s = time.perf_counter() - start
     return result
+
+
+async def tour(port: int, first: int, timeout: float) -> list[Visit]:
+    """One visitor opening every page in turn on one session, starting at page ``first``; never raises.
+
+    Visitors start at different pages, so on a fresh server the first wave loads different models at once
+    (the cold start that once showed an error box) and every page is then visited by every visitor.
+    """
+    names = list(PAGES)
+    order = names[first % len(names):] + names[:first % len(names)]
+    visits = [Visit(name) for name in order]
+    try:
+        async with _connect(port, timeout) as ws:
+            for result in visits:
+                start = time.perf_counter()
+                try:
+                    await _open_and_ask(ws, *PAGES[result.kind], timeout, result)
+                except (RuntimeError, TimeoutError) as exc:  # a page's failure; the tour goes on
+                    result.error = f"{type(exc).__name__}: {exc}"[:300]
+                result.total_s = time.perf_counter() - start
+    except Exception as exc:  # the connection itself failed: every page not yet visited fails with it
+        for result in visits:
+            if not result.ok and not result.error:
+                result.error = f"{type(exc).__name__}: {exc}"[:300]
+    return visits
 
 
 class ServerMeter:
@@ -192,24 +239,115 @@ async def phase(port: int, n: int, kinds: list[str], timeout: float) -> list[Vis
     return list(await asyncio.gather(*(visit(port, kinds[i % len(kinds)], timeout) for i in range(n))))
 
 
+def _server(port: int) -> tuple[list[str], dict[str, str]]:
+    # load-test predictions go to their own log, not into the Model health page's real traffic
+    env = {"PORTFOLIO_PREDICTION_LOG": str(ROOT / "artifacts" / "load" / "predictions.sqlite3"), **os.environ,
+           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    command = [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.address", HOST,
+               "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    return command, env
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: The last line of a traceback: ``KeyError: 'x'``, ``torch.OutOfMemoryError: ...``
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b")
+
+
+def server_problems(log: Path) -> list[str]:
+    """One line per traceback (plain or Rich-boxed) and per logged ERROR in a server log; the log has the rest."""
+    text = _ANSI.sub("", log.read_text(errors="replace")) if log.is_file() else ""
+    lines = text.splitlines()
+    found = []
+    for i, line in enumerate(lines):
+        if "Traceback (most recent call last)" in line:
+            last = next((lines[j].strip() for j in range(i + 1, min(i + 400, len(lines)))
+                         if _EXCEPTION_LINE.match(lines[j])), "(no exception line found)")
+            found.append(f"traceback: {last[:300]}")
+        elif " ERROR " in line or line.startswith("ERROR"):
+            found.append(line.strip()[:300])
+    return found
+
+
+async def _tours(port: int, n: int, timeout: float) -> list[list[Visit]]:
+    tours = asyncio.gather(*(tour(port, i, timeout) for i in range(n)))
+    return list(await asyncio.wait_for(tours, timeout * len(PAGES)))
+
+
+def fresh_round(n: int, log: Path, timeout: float) -> dict:
+    """A freshly started server, then ``n`` visitors at once, each touring every page (see :func:`tour`)."""
+    port = free_port()
+    command, env = _server(port)
+    with serving(command, f"http://{HOST}:{port}/_stcore/health", lambda body: body.strip() == b"ok",
+                 cwd=ROOT, env=env, log=log) as proc:
+        meter = ServerMeter(proc.pid)
+        cpu0, t0 = meter.cpu_seconds(), time.perf_counter()
+        tours = asyncio.run(_tours(port, n, timeout))
+        visits = [v for one in tours for v in one]
+        out = summarise(visits, time.perf_counter() - t0, meter.cpu_seconds() - cpu0)
+        out["load_average_1min"] = round(os.getloadavg()[0], 1)
+        out["server_peak_rss_mb"] = round(meter.memory_mb()[1])
+    out["server_log"] = str(log)
+    out["server_problems"] = server_problems(log)
+    out["visits_detail"] = [asdict(v) for v in visits]
+    return out
+
+
+def fresh_main(args: argparse.Namespace) -> int:
+    """``--fresh-rounds R``: for each N, R rounds of N simultaneous tours, each on a newly started server."""
+    report: dict = {"cpu": _cpu_kind(), "host": HOST, "mode": "fresh", "pages": list(PAGES), "rounds": {}}
+    logs = args.out.parent / "server-logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    for n in args.sessions:
+        for r in range(args.fresh_rounds):
+            out = fresh_round(n, logs / f"fresh-n{n}-r{r}.log", args.timeout)
+            report["rounds"][f"N={n} round {r}"] = out
+            failures += out["failures"] + len(out["server_problems"])
+            _print_round(f"N={n} round {r}", out)
+    report["client_cpu_s"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_utime
+                                   + resource.getrusage(resource.RUSAGE_SELF).ru_stime, 2)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2))
+    print(f"CPU: {report['cpu']}; report in {args.out}")
+    return 1 if failures else 0
+
+
+def _print_round(name: str, out: dict) -> None:
+    print(f"{name}: {out['visits']} page visits, {out['failures']} failed, {len(out['server_problems'])} server "
+          f"tracebacks/errors, wall {out['wall_s']} s, server CPU {out['server_cpu_s']} s, peak RSS "
+          f"{out['server_peak_rss_mb']} MB, machine load average {out['load_average_1min']}", flush=True)
+    for page in PAGES:
+        if page in out:
+            k = out[page]
+            print(f"    {page:12s} n={k['n']:2d} render p50 {k['open_p50_s']} s; p50 {k['p50_s']} s  p95 {k['p95_s']} s"
+                  f"  max {k['max_s']} s  failures {k['failures']} {k['errors'] or ''}", flush=True)
+    for problem in out["server_problems"][:5]:
+        print(f"    server: {problem}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[5, 10], help="concurrent visitors per phase")
     parser.add_argument("--kinds", nargs="+", default=list(VISITS), choices=list(VISITS))
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds one visit may take")
     parser.add_argument("--deadline", type=float, default=1200.0, help="seconds the whole test may take")
+    parser.add_argument("--fresh-rounds", type=int, default=0,
+                        help="instead of phases on one server: R rounds per N of N visitors touring every page, "
+                             "each round on a newly started server (the cold-start race test)")
     parser.add_argument("--out", type=Path, default=ROOT / "artifacts" / "load" / "load.json")
     args = parser.parse_args()
     if max(args.sessions) > MAX_SESSIONS or min(args.sessions) < 1:
         parser.error(f"--sessions must be between 1 and {MAX_SESSIONS}")
+    if args.fresh_rounds:
+        return fresh_main(args)
     port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    command = [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.address", HOST,
-               "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    command, env = _server(port)
     started = time.monotonic()
     report: dict = {"cpu": _cpu_kind(), "host": HOST, "kinds": args.kinds, "phases": {}}
+    log = args.out.parent / "server-logs" / "phases.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     with serving(command, f"http://{HOST}:{port}/_stcore/health", lambda body: body.strip() == b"ok",
-                 cwd=ROOT, env=env) as proc:
+                 cwd=ROOT, env=env, log=log) as proc:
         meter = ServerMeter(proc.pid)
         # one visitor of each kind first: loads the models into the shared caches (the cold visit)
         cold = asyncio.run(phase(port, len(args.kinds), args.kinds, args.timeout))
@@ -236,9 +374,12 @@ def main() -> int:
                                    + resource.getrusage(resource.RUSAGE_SELF).ru_stime, 2)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
+    report["server_problems"] = server_problems(log)
     _print(report)
+    for problem in report["server_problems"][:5]:
+        print(f"server: {problem}")
     failures = sum(p["failures"] for p in report["phases"].values() if isinstance(p, dict))
-    return 1 if failures else 0
+    return 1 if failures or report["server_problems"] else 0
 
 
 def _cpu_kind() -> str:
