@@ -43,7 +43,7 @@ def test_weights_are_small_and_card_is_complete(predictor):
 def test_validation_accuracy_matches_the_card(predictor, val_sample):
     images, labels = val_sample
     accuracy = (predictor.predict_batch(images).argmax(1) == labels).mean()
-    assert accuracy >= 0.88  # the floor is 0.90; a sample of validation wobbles
+    assert accuracy >= 0.89  # the card says 91.3% on all 5,000; a sample of validation wobbles
     assert abs(accuracy - load_card("vision").headline.value) < 0.03
 
 
