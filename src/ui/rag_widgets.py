@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from src.core.cards import load_card
+from src.core.markdown import escape
 from src.mlops import hooks
 from src.rag import corpus, documents
 from src.rag.chat import Assistant, Turn
@@ -26,7 +27,6 @@ from src.rag.embed import Embedder
 from src.rag.feedback import DEFAULT_DB, FeedbackStore
 from src.rag.generate import BackendConfig, GenerationError, Generator, make_generator
 from src.rag.generate_queue import waiting_message
-from src.rag.guardrails import escape_markdown
 from src.rag.injection import classifier
 from src.rag.retrieve import MODES, Hit, Index
 
@@ -148,8 +148,7 @@ def session_index(settings: Settings) -> Index:
 
 # --- rendering one answer ----------------------------------------------------------------------
 
-#: Model, document and visitor text is shown as text, never as markdown (one escaper for the whole chat).
-escape = escape_markdown
+# Model, document and visitor text is shown as text, never as markdown (src.core.markdown.escape).
 
 
 def _badges(citation: int | None, provenance: str) -> str:
