@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated data cache, and a skip for tests that need the real datasets."""
+"""Shared fixtures: an isolated data cache, a skip for tests that need the real datasets, a tiny RAG index."""
 
 from __future__ import annotations
 
@@ -33,13 +33,26 @@ def require_dataset(name: str):
     return datasets.path(name, progress=False)
 
 
-def open_page(page: str | None = None, timeout: float = 120):
-    """Run the app through ``Home.py`` (so navigation exists) and switch to ``app_pages/<page>.py``."""
+def rag_index(texts: dict[str, str]):
+    """A RAG index over ``{file name: markdown}`` built here with the packaged embedder (one per test module)."""
+    from src.rag.chunking import chunk_documents
+    from src.rag.documents import Document
+    from src.rag.embed import shared
+    from src.rag.retrieve import Index
+
+    return Index.build(chunk_documents([Document(source=n, title=n, text=t) for n, t in texts.items()]), shared())
+
+
+def open_page(page: str | None = None, timeout: float = 120, chapter: str | None = None):
+    """Run the app through ``Home.py`` (so navigation exists) and switch to ``app_pages/<page>.py``,
+    deep-linked to ``?chapter=<chapter>`` when one is given."""
     from streamlit.testing.v1 import AppTest
 
     from src.core.settings import ROOT
 
     at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=timeout).run()
+    if chapter is not None:
+        at.query_params["chapter"] = chapter
     if page is not None:
         at.switch_page(page).run()
     return at

@@ -20,7 +20,8 @@ import pandas as pd
 import typer
 
 from src.churn import data, metrics
-from src.churn.predict import ModelMissingError, Predictor, default_predictor, fail
+from src.churn.predict import ModelMissingError, Predictor, default_predictor
+from src.core.cli import fail, read_input
 from src.core.safe_csv import to_csv_bytes
 
 app = typer.Typer(add_completion=False)
@@ -116,10 +117,7 @@ def main(
                                                       "reason, to this CSV.")] = None,
 ) -> None:
     """Print JSON metrics of the committed model on a labelled CSV."""
-    try:
-        content = data_path.read_bytes()
-    except OSError as exc:
-        fail(f"cannot read {data_path}: {exc.strerror or exc}")
+    content = read_input(data_path)
     try:
         result = evaluate(content, default_predictor(), threshold)
     except (data.SchemaError, ModelMissingError) as exc:

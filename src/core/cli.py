@@ -27,7 +27,7 @@ import json
 import typing
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -97,6 +97,20 @@ def config_command(app: typer.Typer, config_cls: type[C], *, exclude: tuple[str,
         return fn
 
     return decorate
+
+
+def fail(message: str) -> NoReturn:
+    """One red line on stderr and exit code 2: what a CLI user sees instead of a traceback."""
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of a file named on the command line, or :func:`fail` saying why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
 
 
 def train_app(demo: str, config_cls: type[C], run: Callable[[C, Path], Any],

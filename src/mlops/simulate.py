@@ -11,7 +11,7 @@ and its scenario, so the page can filter them out.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,20 @@ def _stamps(n: int, end: float | None = None) -> np.ndarray:
     return end - SPACING_S * np.arange(n)[::-1]
 
 
+def _timed(score: Callable[[Any], Any], batch: Any) -> tuple[Any, float]:
+    """``score(batch)`` and the milliseconds it took per item: the latency every simulated row logs."""
+    start = time.perf_counter()
+    out = score(batch)
+    return out, (time.perf_counter() - start) * 1000 / max(len(batch), 1)
+
+
+def _row(demo: str, version: str, scenario: str, ts: float, latency_ms: float, inputs: dict[str, Any],
+         output: str, confidence: float) -> dict[str, Any]:
+    """One simulated prediction as :func:`src.core.prediction_log.log_many` takes it."""
+    return {"ts": ts, "demo": demo, "model_version": version, "latency_ms": latency_ms, "inputs": inputs,
+            "output": output, "confidence": confidence, "simulated": True, "scenario": scenario}
+
+
 def churn_window(reference: pd.DataFrame, scenario: str, n: int, rng: np.random.Generator) -> pd.DataFrame:
     """``n`` training rows, shifted as the scenario says."""
     window = reference.sample(n, replace=len(reference) < n, random_state=int(rng.integers(2**31))).copy()
@@ -55,12 +69,9 @@ def simulate_churn(predictor: Any, reference: pd.DataFrame, scenario: str, n: in
     from src.churn.data import FEATURES
 
     window = churn_window(reference[FEATURES], scenario, n, rng)
-    start = time.perf_counter()
-    p = predictor.predict_proba(window)
-    per_row = (time.perf_counter() - start) * 1000 / max(len(window), 1)
-    return [{"ts": ts, "demo": "churn", "model_version": version, "latency_ms": per_row,
-             "inputs": summaries.churn_inputs(row), "output": predictor.risk_band(float(prob)),
-             "confidence": float(prob), "simulated": True, "scenario": scenario}
+    p, per_row = _timed(predictor.predict_proba, window)
+    return [_row("churn", version, scenario, ts, per_row, summaries.churn_inputs(row),
+                 predictor.risk_band(float(prob)), float(prob))
             for ts, (_, row), prob in zip(_stamps(len(window)), window.iterrows(), p, strict=True)]
 
 
@@ -86,17 +97,11 @@ def simulate_sentiment(predictor: Any, sentences: list[str], scenario: str, n: i
                        rng: np.random.Generator, vocabulary: Collection[str] | None = None) -> list[dict[str, Any]]:
     """Score texts with the three committed models; the transformer's label and confidence are logged."""
     texts = sentiment_texts(sentences, scenario, n, rng)
-    start = time.perf_counter()
-    scored = predictor.predict_many(texts)
-    per_row = (time.perf_counter() - start) * 1000 / max(len(texts), 1)
-    rows = []
-    for ts, text, (_, r) in zip(_stamps(len(texts)), texts, scored.iterrows(), strict=True):
-        if r.get("error"):
-            continue
-        rows.append({"ts": ts, "demo": "sentiment", "model_version": version, "latency_ms": per_row,
-                     "inputs": summaries.sentiment_inputs(text, vocabulary), "output": r["transformer_label"],
-                     "confidence": float(r["transformer_confidence"]), "simulated": True, "scenario": scenario})
-    return rows
+    scored, per_row = _timed(predictor.predict_many, texts)
+    return [_row("sentiment", version, scenario, ts, per_row, summaries.sentiment_inputs(text, vocabulary),
+                 r["transformer_label"], float(r["transformer_confidence"]))
+            for ts, text, (_, r) in zip(_stamps(len(texts)), texts, scored.iterrows(), strict=True)
+            if not r.get("error")]
 
 
 def vision_images(scenario: str, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -115,10 +120,7 @@ def simulate_vision(predictor: Any, scenario: str, n: int, version: str,
                     rng: np.random.Generator) -> list[dict[str, Any]]:
     """Score images with the committed CNN (calibrated, with its test-time augmentation)."""
     images = vision_images(scenario, n, rng)
-    start = time.perf_counter()
-    probs = predictor.predict_batch(images)
-    per_row = (time.perf_counter() - start) * 1000 / max(len(images), 1)
-    return [{"ts": ts, "demo": "vision", "model_version": version, "latency_ms": per_row,
-             "inputs": summaries.vision_inputs(img), "output": predictor.classes[int(p.argmax())],
-             "confidence": float(p.max()), "simulated": True, "scenario": scenario}
+    probs, per_row = _timed(predictor.predict_batch, images)
+    return [_row("vision", version, scenario, ts, per_row, summaries.vision_inputs(img),
+                 predictor.classes[int(p.argmax())], float(p.max()))
             for ts, img, p in zip(_stamps(len(images)), images, probs, strict=True)]

@@ -83,6 +83,19 @@ def parse_customer(text: str) -> tuple[dict[str, Any], list[str]]:
     return found, list(found)
 
 
+#: Categories said in words: (pattern, value) in order, the first pattern found wins.
+_CONTRACTS = ((r"month[- ]to[- ]month|monthly contract|no contract", "Month-to-month"),
+              (r"(one|1)[- ]year|annual contract|yearly contract", "One year"), (r"(two|2)[- ]year", "Two year"))
+_INTERNET = ((r"no internet", "No"), (r"fib(er|re)", "Fiber optic"), (r"\bdsl\b", "DSL"))
+_GENDERS = ((r"\b(female|woman)\b", "Female"), (r"\b(male|man)\b", "Male"))
+
+
+def _said(found: dict[str, Any], feature: str, t: str, options: tuple[tuple[str, str], ...]) -> None:
+    """Set ``found[feature]`` to the value of the first of ``options`` whose pattern is in ``t``, if any."""
+    if value := next((value for pattern, value in options if re.search(pattern, t)), None):
+        found[feature] = value
+
+
 def _parse(text: str) -> tuple[dict[str, Any], list[str]]:
     """Features and the notes of implausible values (see :func:`implausible`)."""
     found: dict[str, Any] = {}
@@ -97,32 +110,19 @@ def _parse(text: str) -> tuple[dict[str, Any], list[str]]:
         found["tenure"], raw["tenure"] = to_number(m.group(1)), m.group(1)
     if "tenure" in found and math.isfinite(found["tenure"]):
         found["tenure"] = round(found["tenure"])
-    if re.search(r"month[- ]to[- ]month|monthly contract|no contract", t):
-        found["Contract"] = "Month-to-month"
-    elif re.search(r"(one|1)[- ]year|annual contract|yearly contract", t):
-        found["Contract"] = "One year"
-    elif re.search(r"(two|2)[- ]year", t):
-        found["Contract"] = "Two year"
+    _said(found, "Contract", t, _CONTRACTS)
     if m := re.search(r"\$\s*" + _NUM.replace("(?<![\\w.^])", "") + r"|" + _NUM + r"\s*(?:\$|dollars?|usd|eur|€)"
                       r"|(?:monthly charges?|pays|paying|bill)\D{0,12}" + _NUM, t):
         raw["MonthlyCharges"] = next(g for g in m.groups() if g)
         found["MonthlyCharges"] = to_number(raw["MonthlyCharges"])
-    if re.search(r"no internet", t):
-        found["InternetService"] = "No"
-    elif re.search(r"fib(er|re)", t):
-        found["InternetService"] = "Fiber optic"
-    elif re.search(r"\bdsl\b", t):
-        found["InternetService"] = "DSL"
+    _said(found, "InternetService", t, _INTERNET)
     for pattern, value in (("electronic check", "Electronic check"), ("mailed check", "Mailed check"),
                            ("bank transfer", "Bank transfer (automatic)"), ("credit card", "Credit card (automatic)")):
         if pattern in t:
             found["PaymentMethod"] = value
     if re.search(r"\bsenior\b|\belderly\b|retired", t):
         found["SeniorCitizen"] = 1
-    if re.search(r"\b(female|woman)\b", t):
-        found["gender"] = "Female"
-    elif re.search(r"\b(male|man)\b", t):
-        found["gender"] = "Male"
+    _said(found, "gender", t, _GENDERS)
     for feature, pattern in (("TechSupport", r"tech(nical)? support"), ("OnlineSecurity", r"online security"),
                              ("OnlineBackup", r"online backup"), ("DeviceProtection", r"device protection"),
                              ("StreamingTV", r"streaming tv"), ("StreamingMovies", r"streaming movies"),

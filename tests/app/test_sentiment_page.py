@@ -13,9 +13,16 @@ trained = pytest.mark.skipif(not (model_dir("sentiment") / "config.json").is_fil
 
 
 def _chapter(chapter: str):
-    at = open_page(None)
-    at.query_params["chapter"] = chapter
-    return at.switch_page(PAGE).run()
+    return open_page(PAGE, chapter=chapter)
+
+
+def _submit(chapter: str, text: str):
+    """The chapter with ``text`` typed and its button pressed; the page must not raise."""
+    at = _chapter(chapter)
+    at.text_area[0].set_value(text)
+    at.button[0].click().run()
+    assert not at.exception
+    return at
 
 
 @pytest.mark.parametrize("chapter", ["analyse", "why", "long", "batch", "behaviour", "report"])
@@ -27,10 +34,7 @@ def test_every_chapter_renders(chapter):
 
 @trained
 def test_analyse_shows_three_models():
-    at = _chapter("analyse")
-    at.text_area[0].set_value("What a lovely, warm and funny film.")
-    at.button[0].click().run()
-    assert not at.exception
+    at = _submit("analyse", "What a lovely, warm and funny film.")
     titles = set(MODEL_TITLES.values())
     labels = [m.value for m in at.metric if m.label in titles]
     assert len(labels) == 3 and all("positive" in v or "negative" in v for v in labels)
@@ -44,19 +48,13 @@ def test_analyse_shows_three_models():
     ("El servicio fue muy lento y la comida no estaba buena.", "out of scope"),
 ])
 def test_bad_input_gets_a_clear_message(text, expected):
-    at = _chapter("analyse")
-    at.text_area[0].set_value(text)
-    at.button[0].click().run()
-    assert not at.exception
+    at = _submit("analyse", text)
     assert any(expected in w.value for w in at.warning), [w.value for w in at.warning]
 
 
 @trained
 def test_markup_and_control_characters_are_plain_text():
-    at = _chapter("why")
-    at.text_area[0].set_value("<img src=x onerror=alert(1)> **great**\x00 film")
-    at.button[0].click().run()
-    assert not at.exception
+    at = _submit("why", "<img src=x onerror=alert(1)> **great**\x00 film")
     notes = " ".join(i.value for i in at.info)
     assert "plain text" in notes and "control" in notes
     assert not any("<img" in m.value for m in at.markdown)  # never rendered as markdown/HTML
@@ -64,19 +62,13 @@ def test_markup_and_control_characters_are_plain_text():
 
 @trained
 def test_long_text_says_it_was_chunked():
-    at = _chapter("long")
-    at.text_area[0].set_value(" ".join(["The staff were friendly and the room was quiet."] * 40))
-    at.button[0].click().run()
-    assert not at.exception
+    at = _submit("long", " ".join(["The staff were friendly and the room was quiet."] * 40))
     assert any("Nothing was truncated" in i.value for i in at.info)
 
 
 @trained
 def test_markdown_link_and_image_are_not_rendered():
-    at = _chapter("analyse")
-    at.text_area[0].set_value("![pwn](http://evil.example/x.png) [click me](http://evil.example) great film")
-    at.button[0].click().run()
-    assert not at.exception
+    at = _submit("analyse", "![pwn](http://evil.example/x.png) [click me](http://evil.example) great film")
     rendered = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
     assert "evil.example" not in rendered  # the text is analysed, never rendered as markdown
     assert any("plain text" in i.value for i in at.info)

@@ -13,14 +13,7 @@ needs_model = pytest.mark.skipif(not (model_dir("vision") / "model.safetensors")
 
 
 def _open(chapter: str):
-    from streamlit.testing.v1 import AppTest
-
-    from src.core.settings import ROOT
-
-    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=180)
-    at.query_params["chapter"] = chapter
-    at.run()
-    at.switch_page(PAGE).run()
+    at = open_page(PAGE, timeout=180, chapter=chapter)
     assert not at.exception, [e.value for e in at.exception]
     return at
 

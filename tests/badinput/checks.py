@@ -10,6 +10,7 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from src.core.safe_csv import FORMULA_START
 
@@ -70,6 +71,18 @@ def measured(memory: bool = False) -> Iterator[Usage]:
         if memory:
             usage.peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
+
+
+def attempt(call: Callable[[], Any], refusal: type[Exception], memory: bool = False) -> tuple[Any, str | None, Usage]:
+    """``call()`` :func:`measured`: (its result, None, usage), or (None, the message, usage) when it refuses
+    with ``refusal``. Any other exception fails the test."""
+    result, error = None, None
+    with measured(memory) as usage:
+        try:
+            result = call()
+        except refusal as exc:
+            error = str(exc)
+    return result, error, usage
 
 
 @dataclass

@@ -246,60 +246,22 @@ def docx_bomb(inflated: int = BOMB_INFLATED_BYTES, declared: int = 1000) -> byte
             f.write(_DOC_TAIL.encode())
     raw = bytearray(buf.getvalue())
     name = b"word/document.xml"
-    local = raw.find(b"PK\x03\x04")
-    while local != -1:  # local file headers: uncompressed size at +22
-        if raw[local + 30: local + 30 + len(name)] == name:
-            raw[local + 22: local + 26] = struct.pack("<I", declared)
-        local = raw.find(b"PK\x03\x04", local + 4)
-    central = raw.find(b"PK\x01\x02")
-    while central != -1:  # central directory entries: uncompressed size at +24
-        if raw[central + 46: central + 46 + len(name)] == name:
-            raw[central + 24: central + 28] = struct.pack("<I", declared)
-        central = raw.find(b"PK\x01\x02", central + 4)
+    # (signature, where the name starts, where the uncompressed size is): local file headers, then
+    # central directory entries.
+    for signature, name_at, size_at in ((b"PK\x03\x04", 30, 22), (b"PK\x01\x02", 46, 24)):
+        at = raw.find(signature)
+        while at != -1:
+            if raw[at + name_at: at + name_at + len(name)] == name:
+                raw[at + size_at: at + size_at + 4] = struct.pack("<I", declared)
+            at = raw.find(signature, at + 4)
     return bytes(raw)
 
 
 def pdf(text: str | None = "A page about churn models.", password: str | None = None) -> bytes:
-    """A one-page PDF: with a text layer (built by the project's own PDF writer when available), blank, or encrypted."""
-    from pypdf import PdfWriter
+    """A one-page PDF with a text layer, blank (``None``: a scan without text), or encrypted."""
+    from src.rag.pdfgen import text_pdf
 
-    writer = PdfWriter()
-    if text is None:
-        writer.add_blank_page(200, 200)
-    else:
-        from pypdf import PdfReader
-
-        writer.append(PdfReader(io.BytesIO(_text_pdf(text))))
-    if password is not None:
-        writer.encrypt(password, algorithm="RC4-128")
-    buf = io.BytesIO()
-    writer.write(buf)
-    return buf.getvalue()
-
-
-def _text_pdf(text: str) -> bytes:
-    """A minimal one-page PDF with ``text`` in Helvetica, written by hand (pypdf cannot draw text)."""
-    stream = f"BT /F1 12 Tf 20 100 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for off in offsets:
-        out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
+    return text_pdf([text or ""], password=password)
 
 
 INJECTION_DOC = """# Reference check: portfolio owner

@@ -13,7 +13,7 @@ from src.churn.evaluate import app as evaluate_app
 from src.churn.predict import OUT_OF_RANGE, Predictor
 from src.churn.predict import app as predict_app
 from src.core.safe_csv import to_csv_bytes
-from tests.badinput.checks import assert_clear, assert_cli_clean, assert_csv_safe, measured, run_cli
+from tests.badinput.checks import assert_clear, assert_cli_clean, assert_csv_safe, attempt, run_cli
 from tests.badinput.corpus import churn_cases, churn_csv, churn_labelled, churn_lines
 
 #: Hang guard per file (the 50k-row cap scores in ~2 s here): generous, it only catches a runaway.
@@ -30,13 +30,11 @@ def predictor() -> Predictor:
 
 @pytest.mark.parametrize("case", churn_cases(), ids=str)
 def test_every_row_is_scored_or_listed_with_its_line(case, predictor):
-    with measured() as usage:
-        try:
-            result = predictor.score_upload(case.payload)
-        except data.SchemaError as exc:
-            assert case.rows_in == 0, f"{case.name}: the whole file was refused: {exc}"
-            assert_clear(str(exc), case.expect)
-            return
+    result, error, usage = attempt(lambda: predictor.score_upload(case.payload), data.SchemaError)
+    if error is not None:
+        assert case.rows_in == 0, f"{case.name}: the whole file was refused: {error}"
+        assert_clear(error, case.expect)
+        return
     assert usage.within(SECONDS), usage
     assert case.rows_in, f"{case.name} should have been refused as a whole"
     assert len(result.scored) + len(result.errors) == case.rows_in, "rows in = rows scored + rows in errors"

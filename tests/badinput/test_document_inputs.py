@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from src.rag import documents
-from tests.badinput.checks import assert_clear, measured, page_texts
+from tests.badinput.checks import assert_clear, attempt, page_texts
 from tests.badinput.corpus import BOMB_INFLATED_BYTES, document_cases
 
 #: Per file: a hang guard, and a memory ceiling far under the bomb's inflated size.
@@ -16,12 +16,8 @@ PEAK_MB = 120
 
 @pytest.mark.parametrize("case", document_cases(), ids=str)
 def test_each_file_is_read_or_refused_clearly_within_budget(case):
-    with measured(memory=True) as usage:
-        try:
-            doc = documents.load_bytes(case.name, case.payload)
-            error = None
-        except documents.IngestError as exc:
-            error = str(exc)
+    doc, error, usage = attempt(lambda: documents.load_bytes(case.name, case.payload), documents.IngestError,
+                                memory=True)
     assert usage.within(SECONDS), f"issue 16 #2: {case.name}: {usage}"
     assert usage.peak_mb < PEAK_MB, f"issue 16 #1: {case.name} peaked at {usage.peak_mb:.0f} MB"
     if case.extra.get("ok"):

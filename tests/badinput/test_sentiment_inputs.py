@@ -20,6 +20,7 @@ from tests.badinput.checks import (
     assert_clear,
     assert_cli_clean,
     assert_csv_safe,
+    attempt,
     measured,
     page_texts,
     run_cli,
@@ -44,12 +45,10 @@ def ready():
 
 @pytest.mark.parametrize("case", _text_cases(), ids=str)
 def test_a_text_is_scored_with_notes_or_refused_clearly(case, ready):
-    with measured() as usage:
-        try:
-            result = predict_text(case.payload)
-        except InputError as exc:
-            assert_clear(str(exc), case.expect)
-            return
+    result, error, usage = attempt(lambda: predict_text(case.payload), InputError)
+    if error is not None:
+        assert_clear(error, case.expect)
+        return
     assert usage.within(TEXT_SECONDS), usage
     assert result["label"] in ("positive", "negative") and 0.5 <= result["confidence"] <= 1.0
     assert not case.expect, f"{case.name} should have been refused ({case.expect})"

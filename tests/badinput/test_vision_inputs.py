@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from src.vision import predict as vision_predict
 from src.vision.preprocess import BadImageError, load_for_model
-from tests.badinput.checks import assert_clear, measured, page_texts
+from tests.badinput.checks import assert_clear, attempt, page_texts
 from tests.badinput.corpus import image_cases
 
 #: Hang and memory guards per image: the 900-megapixel PNG bomb must be refused before it is decoded.
@@ -27,14 +27,10 @@ def model():
 
 @pytest.mark.parametrize("case", image_cases(), ids=str)
 def test_the_loader_accepts_or_refuses_clearly_within_budget(case):
-    with measured(memory=True) as usage:
-        try:
-            image, _, notes = load_for_model(case.payload)
-            error = None
-        except BadImageError as exc:
-            error = str(exc)
+    loaded, error, usage = attempt(lambda: load_for_model(case.payload), BadImageError, memory=True)
     assert usage.within(SECONDS) and usage.peak_mb < PEAK_MB, usage
     if error is None:
+        image, _, notes = loaded
         assert image.shape == (32, 32, 3)
         if case.expect:
             assert any(case.expect in n.lower() for n in notes), f"no '{case.expect}' note: {notes}"

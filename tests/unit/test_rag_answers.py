@@ -9,13 +9,12 @@ import pytest
 
 from src.rag.answer_eval import evaluate_answers
 from src.rag.chat import Assistant, is_about_owner
-from src.rag.chunking import chunk_documents
-from src.rag.documents import Document
 from src.rag.embed import shared
 from src.rag.injection import classifier
 from src.rag.retrieve import Index
 from src.rag.router import classify, run_tool
 from src.rag.verify import missing_facts, numbers, proper_names
+from tests.conftest import rag_index
 from tests.unit.test_rag_chat import FakeTool, RecordingGenerator
 
 PORTFOLIO = {
@@ -38,13 +37,9 @@ UPLOADS = {
 }
 
 
-def _docs(texts: dict[str, str]) -> list[Document]:
-    return [Document(source=name, title=name, text=text) for name, text in texts.items()]
-
-
 @pytest.fixture(scope="module")
 def index() -> Index:
-    return Index.build(chunk_documents(_docs({**PORTFOLIO, **UPLOADS})), shared())
+    return rag_index({**PORTFOLIO, **UPLOADS})
 
 
 def test_contradicting_documents_are_both_shown_with_their_sources(index):

@@ -12,11 +12,11 @@ from src.rag.chat import REFUSAL, Assistant, is_follow_up
 from src.rag.chunking import chunk_documents
 from src.rag.cite import attribute
 from src.rag.documents import Document
-from src.rag.embed import shared
 from src.rag.guardrails import MAX_QUESTION_CHARS, cap_question, detect_language, looks_like_injection
 from src.rag.prompt import SYSTEM_PROMPT, best_quote
 from src.rag.retrieve import Index
 from src.rag.router import Tool
+from tests.conftest import rag_index
 
 CANARY = "PWNED-42"
 DOCS = {
@@ -58,8 +58,7 @@ class FakeTool:
 
 @pytest.fixture(scope="module")
 def index() -> Index:
-    docs = [Document(source=name, title=name, text=text) for name, text in DOCS.items()]
-    return Index.build(chunk_documents(docs), shared())
+    return rag_index(DOCS)
 
 
 def test_a_grounded_answer_is_a_verified_lead_then_cited_quotes(index):

@@ -7,9 +7,9 @@ import pytest
 
 from src.rag.chunking import chunk_documents
 from src.rag.documents import Document
-from src.rag.embed import shared
 from src.rag.retrieve import Index, fuse, sentence_units, tokenize, zscores
 from src.rag.store import QdrantStore
+from tests.conftest import rag_index
 
 DOCS = {
     "fruit.md": "# Fruit\n\n## Ripening\n\nThe quokka-7 protocol ripens green bananas in nine days with ethylene gas.",
@@ -22,8 +22,7 @@ DOCS = {
 
 @pytest.fixture(scope="module")
 def index() -> Index:
-    docs = [Document(source=name, title=name, text=text) for name, text in DOCS.items()]
-    return Index.build(chunk_documents(docs), shared())
+    return rag_index(DOCS)
 
 
 @pytest.mark.parametrize(("mode", "query"), [

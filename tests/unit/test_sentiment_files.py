@@ -11,19 +11,18 @@ from src.sentiment.files import read_upload, text_columns
 from src.sentiment.text import InputError
 
 
-def test_csv_with_text_column():
-    frame = read_upload("r.csv", b"id,review,stars\n1,Lovely place and friendly staff,5\n2,Cold food,1\n")
-    assert text_columns(frame) == ["review"]
+@pytest.mark.parametrize(("data", "candidates"), [
+    (b"id,review,stars\n1,Lovely place and friendly staff,5\n2,Cold food,1\n", ["review"]),
+    (b"id,score,date\n1,0.5,2024-01-01\n2,0.7,2024-01-02\n", []),  # no text column
+    (b"id,text\n1,Lovely place\n2,\n3,\n4,Cold food\n5,\n", ["text"]),  # some empty cells: still text
+], ids=["text-column", "no-text-column", "some-empty-cells"])
+def test_csv_text_column_candidates(data, candidates):
+    assert text_columns(read_upload("r.csv", data)) == candidates
 
 
 def test_txt_is_one_text_per_line():
     frame = read_upload("r.txt", b"Great value\nNever again\n")
     assert frame["text"].tolist() == ["Great value", "Never again"]
-
-
-def test_csv_without_a_text_column_has_no_candidates():
-    frame = read_upload("n.csv", b"id,score,date\n1,0.5,2024-01-01\n2,0.7,2024-01-02\n")
-    assert text_columns(frame) == []
 
 
 @pytest.mark.parametrize("data", [
@@ -51,11 +50,6 @@ def test_csv_line_numbers_follow_the_file_across_blank_lines_and_quoted_newlines
     frame = read_upload("r.csv", data)
     assert frame["text"].tolist() == ["Lovely", "", "two\nlines", "   ", "Awful"]
     assert frame.index.tolist() == [2, 3, 4, 6, 7]
-
-
-def test_text_column_with_some_empty_cells_is_still_text():
-    frame = read_upload("r.csv", b"id,text\n1,Lovely place\n2,\n3,\n4,Cold food\n5,\n")
-    assert text_columns(frame) == ["text"]
 
 
 def test_csv_with_too_many_fields_names_the_line():
