@@ -115,8 +115,10 @@ def _paragraphs(body: str) -> list[str]:
     return [b for b in blocks if b]
 
 
-def _words(text: str, piece: int) -> list[str]:
-    """Windows of whole words no longer than ``piece``; a longer "word" (a hash, a URL) is cut into pieces."""
+def word_windows(text: str, piece: int) -> list[str]:
+    """Windows of whole words no longer than ``piece``; a longer "word" (a hash, a URL) is cut into pieces.
+
+    Also how ``src.rag.pdfgen`` wraps its lines (a greedy word wrap)."""
     words = [w[i:i + piece] for w in text.split() for i in range(0, len(w), piece)]
     windows: list[str] = []
     current = ""
@@ -147,7 +149,7 @@ def _units(paragraph: str, settings: ChunkSettings) -> list[str]:
             units.extend(unit for line in sentence.splitlines() if line.strip() for unit in _units(line, settings))
         else:
             # small windows, so that the packer can carry one or two of them over as overlap
-            units.extend(_words(sentence, settings.overlap or size))
+            units.extend(word_windows(sentence, settings.overlap or size))
     return units
 
 

@@ -14,6 +14,8 @@ import zlib
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, EncodedStreamObject, NameObject
 
+from src.rag.chunking import word_windows
+
 _PAGE_W, _PAGE_H = 612, 792
 _LINE_CHARS = 90
 
@@ -24,15 +26,8 @@ def _escape(text: str) -> str:
 
 def _wrap(text: str) -> list[str]:
     lines = []
-    for paragraph in text.splitlines() or [""]:
-        line = ""
-        for word in paragraph.split():
-            if line and len(line) + 1 + len(word) > _LINE_CHARS:
-                lines.append(line)
-                line = word
-            else:
-                line = f"{line} {word}".strip()
-        lines.append(line)
+    for paragraph in text.splitlines() or [""]:  # a blank paragraph stays a blank line
+        lines += word_windows(paragraph, _LINE_CHARS) or [""]
     return lines[:55]  # what fits on a letter page at 12 pt leading
 
 
