@@ -21,7 +21,7 @@ settings = rw.advanced_panel()
 def documents(settings: rw.Settings) -> None:
     """Uploads, then the chunks of everything indexed."""
     rw.uploads()
-    rw.chunk_viewer(rw.session_index(settings))
+    rw.chunk_viewer(rw.session_chunks(settings))
 
 
 show_chapter("rag", {"chat": rw.chat, "documents": documents, "evaluation": rw.evaluation,

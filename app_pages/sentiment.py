@@ -5,7 +5,7 @@ import streamlit as st
 from src.sentiment.text import MAX_CHARS
 from src.ui import sentiment_widgets as sw
 from src.ui.chrome import chapter_switcher, model_card_panel, page_header, run_chapter
-from src.ui.loader import load_model
+from src.ui.loader import model_ready, preload
 
 page_header("sentiment", sw.how_it_works())
 chapter = chapter_switcher("sentiment")
@@ -29,9 +29,10 @@ def text_chapter(kind: str) -> None:
             sw.chunk_table(analysis)
 
 
-if load_model("sentiment") is not None:
+if model_ready("sentiment"):
     run_chapter("sentiment", chapter, {
         "analyse": lambda: text_chapter("analyse"), "why": lambda: text_chapter("why"),
         "long": lambda: text_chapter("long"), "batch": sw.batch, "behaviour": sw.behaviour_tests,
         "report": lambda: sw.model_report(card),
     })
+    preload("sentiment")  # the examples above were stored at training time; the visitor's own text needs the model

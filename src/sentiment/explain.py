@@ -10,13 +10,14 @@ reports how far they are from it (``delta``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import torch
-from captum.attr import LayerIntegratedGradients
+from typing import TYPE_CHECKING
 
 from src.sentiment import baselines
 from src.sentiment.data import LABELS
 from src.sentiment.predict import Predictor
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass
@@ -38,6 +39,9 @@ def explain_transformer(predictor: Predictor, text: str, target: str = "positive
     The baseline keeps [CLS]/[SEP] and replaces every other token by [PAD], so only the words
     themselves are credited. Word pieces are summed into words.
     """
+    import torch  # here: the page reads stored attributions (src.sentiment.showcase) without importing torch
+    from captum.attr import LayerIntegratedGradients
+
     if target not in LABELS:
         raise ValueError(f"target must be one of {LABELS}")
     scorer = predictor.transformer

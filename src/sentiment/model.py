@@ -9,7 +9,6 @@ back onto the packaged base model, which is never modified.
 
 from __future__ import annotations
 
-import os
 import threading
 import warnings
 from collections.abc import Sequence
@@ -23,7 +22,7 @@ from peft import LoraConfig, get_peft_model
 from safetensors.torch import load_file, save_file
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
 
-from src.core.hardware import cpu_has_native_bf16
+from src.sentiment.backend import BACKEND_ENV, BACKENDS, choose_backend  # noqa: F401  (moved; importers use them here)
 from src.sentiment.data import LABELS
 
 #: LoRA goes on every attention projection (query/key/value) and every ``dense`` layer
@@ -133,21 +132,6 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.nd
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-#: Inference backends: bf16 autocast (CPUs with native bf16), int8 dynamic quantisation of every
-#: Linear layer (the rest of the time), or plain fp32 (forced, for comparisons).
-BACKENDS = ("bf16", "int8", "fp32")
-#: Set to one of BACKENDS to force a backend (benchmarks and tests use it).
-BACKEND_ENV = "SENTIMENT_BACKEND"
-
-
-def choose_backend() -> str:
-    """The backend for this CPU: bf16 where it is native, else int8 (``SENTIMENT_BACKEND`` overrides)."""
-    forced = os.environ.get(BACKEND_ENV, "").strip().lower()
-    if forced:
-        if forced not in BACKENDS:
-            raise ValueError(f"{BACKEND_ENV}={forced!r}; choose one of {BACKENDS}")
-        return forced
-    return "bf16" if cpu_has_native_bf16() else "int8"
 
 
 def quantise_int8(model: torch.nn.Module) -> torch.nn.Module:

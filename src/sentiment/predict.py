@@ -20,12 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import pandas as pd
 import typer
-from sklearn.pipeline import Pipeline
 
 from src.core import contract
 from src.core.calibration import probabilities as probability
@@ -34,10 +33,15 @@ from src.core.logs import setup_logging
 from src.core.safe_csv import to_csv_bytes
 from src.core.settings import model_dir
 from src.sentiment import baselines
+from src.sentiment.backend import choose_backend
 from src.sentiment.data import LABELS
 from src.sentiment.files import read_upload, score_frame
-from src.sentiment.model import TransformerScorer, choose_backend, load_classifier, load_tokenizer
 from src.sentiment.text import CheckedText, InputError, check_text, chunk_text, combine
+
+if TYPE_CHECKING:  # torch and transformers load with the model, not with this module (pages import it first)
+    from sklearn.pipeline import Pipeline
+
+    from src.sentiment.model import TransformerScorer
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +111,8 @@ class Predictor:
 
         ``backend`` (bf16, int8, fp32) defaults to :func:`~src.sentiment.model.choose_backend`.
         """
+        from src.sentiment.model import TransformerScorer, load_classifier, load_tokenizer
+
         folder = Path(path) if path is not None else model_dir("sentiment")
         if not (folder / CONFIG_FILE).is_file():
             raise ModelMissingError("sentiment", folder)

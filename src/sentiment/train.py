@@ -26,7 +26,7 @@ from src.core.cli import config_command, option
 from src.core.hardware import cpu_has_native_bf16
 from src.core.settings import model_dir
 from src.core.tracking import track_run
-from src.sentiment import baselines, report
+from src.sentiment import baselines, report, showcase
 from src.sentiment.data import DATASET, LABELS, checksums, holdout_split, load_split
 from src.sentiment.finetune import FitResult, FitSettings, fit, step_seconds
 from src.sentiment.model import LoraSettings, TransformerScorer, load_tokenizer, save_weights
@@ -117,6 +117,7 @@ def write_artifact(cfg: TrainConfig, folder: Path, result: FitResult, linear, da
         predictor = Predictor.from_artifact(tmp)  # evaluate exactly what ships
         results = report.evaluate_models(predictor, data["held"], data["dev"])
         (tmp / CONFIG_FILE).write_text(json.dumps(predictor.config, indent=2))
+        showcase.write(tmp)  # the page's examples and behaviour suite, scored here instead of on each cold visit
         sizes = {"transformer": sum(p.stat().st_size for p in (tmp / ADAPTER_DIR).iterdir()),
                  "linear": (tmp / LINEAR_FILE).stat().st_size, "vader": 0}
         duration = time.perf_counter() - started  # the whole run: split, both fits, calibration, evaluation

@@ -7,6 +7,8 @@ that depends on the artifact (predictor, card, figures built from stored predict
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -15,6 +17,7 @@ from src.core import cards, contract
 from src.core.cards import Card
 from src.core.contract import ModelMissingError
 from src.core.settings import model_dir
+from src.ui import background
 
 
 def version(demo: str) -> str:
@@ -22,10 +25,16 @@ def version(demo: str) -> str:
     return contract.card_version(model_dir(demo))
 
 
+def _job(demo: str, artifact_version: str) -> tuple[str, Callable[[], Any]]:
+    return f"model:{demo}:{artifact_version}", functools.partial(contract.load, demo)
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _model(demo: str, artifact_version: str) -> Any:
     # The version is only a cache key: a new card means new weights, so the old entry is dropped.
-    return contract.load(demo)
+    # The load itself is the background job that preload() may have started: one copy of the model.
+    name, load = _job(demo, artifact_version)
+    return background.wait(name, load, group=f"model:{demo}:", keep=1)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -42,6 +51,30 @@ def model_missing_panel(exc: ModelMissingError) -> None:
     """The one "no model yet" panel: what is missing and the command that trains it."""
     st.info(f"**No trained {exc.demo} model yet.** Create it with:\n\n`{exc.command}`",
             icon=":material/model_training:")
+
+
+def model_ready(demo: str, *, panel: bool = True) -> bool:
+    """True when the demo's artifact is complete, without loading it (pages that draw stored figures first).
+
+    With ``panel`` the missing model is explained with :func:`model_missing_panel`.
+    """
+    try:
+        contract.get(demo).require()
+        return True
+    except ModelMissingError as exc:
+        if panel:
+            model_missing_panel(exc)
+        return False
+
+
+def preload(demo: str) -> None:
+    """Start loading the demo's model in the background, once the page is drawn; returns at once.
+
+    The page's first screen came from stored figures; the visitor's first own input then finds the
+    model loaded (or waits only for the rest of the load) instead of paying for it from scratch.
+    """
+    if model_ready(demo, panel=False):
+        background.start(*_job(demo, version(demo)), group=f"model:{demo}:", keep=1)
 
 
 def load_model(demo: str, *, panel: bool = True) -> Any | None:

@@ -6,11 +6,12 @@ The logic lives in ``src/rag/``; this module only draws it and keeps per-session
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,13 +23,14 @@ from src.core.markdown import escape
 from src.mlops import hooks
 from src.rag import corpus, documents
 from src.rag.chat import Assistant, Turn
-from src.rag.chunking import DEFAULT_OVERLAP, DEFAULT_SIZE, ChunkSettings, chunk_document
+from src.rag.chunking import DEFAULT_OVERLAP, DEFAULT_SIZE, Chunk, ChunkSettings, chunk_document, chunk_documents
 from src.rag.embed import Embedder
 from src.rag.feedback import DEFAULT_DB, FeedbackStore
 from src.rag.generate import BackendConfig, GenerationError, Generator, make_generator
 from src.rag.generate_queue import waiting_message
 from src.rag.injection import classifier
 from src.rag.retrieve import MODES, Hit, Index
+from src.ui import background
 
 log = logging.getLogger("portfolio.rag")
 FEEDBACK_DB_ENV = "RAG_FEEDBACK_DB"
@@ -43,27 +45,56 @@ EXAMPLES = (
 # --- cached resources (shared by every session, read-only) ------------------------------------
 
 
-@st.cache_resource(show_spinner="Loading the embedding model (first visit only)…")
 def embedder() -> Embedder:
-    return Embedder()
+    """The shared embedding model (loaded once per server, in the background when a page started it)."""
+    return background.wait("rag:embedder", Embedder)
 
 
-@st.cache_resource(show_spinner="Building the index of the portfolio's documents…", max_entries=4)
-def _default_index(key: str, size: int, overlap: int) -> Index:
-    # ``key`` hashes every source file, so an edited document gives a new cache entry (and disk file)
-    del key
-    return corpus.load_or_build(corpus.default_documents(), ChunkSettings(size, overlap), embedder())[0]
+def _index_job(settings: ChunkSettings) -> tuple[str, Callable[[], Index]]:
+    # the key hashes every source file, so an edited document gives a new job (and disk file)
+    key = corpus.corpus_key(corpus.default_documents(), settings, Embedder.name)
+    name = f"rag:index:{key}"
+
+    def load() -> Index:
+        return corpus.load_or_build(corpus.default_documents(), settings, embedder())[0]
+
+    background.start(name, load, group="rag:index:", keep=4)
+    return name, load
 
 
 def default_index(settings: ChunkSettings) -> Index:
-    """The default corpus index, rebuilt when any source file's hash changes."""
-    key = corpus.corpus_key(corpus.default_documents(), settings, Embedder.name)
-    return _default_index(key, settings.size, settings.overlap)
+    """The default corpus index (from the disk cache when no source changed), loaded once per setting."""
+    name, load = _index_job(settings)
+    waiting = contextlib.nullcontext() if background.ready(name) else st.spinner(
+        "Loading the embedding model and the index of the portfolio's documents (first visit after a restart)…")
+    with waiting:
+        return background.wait(name, load)
 
 
-@st.cache_resource(show_spinner="Loading the language model…", max_entries=3)
-def _generator(kind: str, gguf_path: str, base_url: str, model: str, api_key: str) -> Generator:
-    return make_generator(BackendConfig(kind, gguf_path, base_url, model, api_key))
+def _generator_job(config: BackendConfig) -> tuple[str, Callable[[], Generator]]:
+    # hashed: the URL and key may hold credentials, and job names reach thread names and the log
+    name = f"rag:generator:{hash((config.kind, config.gguf_path, config.base_url, config.model, config.api_key))}"
+
+    def load() -> Generator:
+        return make_generator(config)
+
+    background.start(name, load, group="rag:generator:", keep=3)
+    return name, load
+
+
+def _classifier() -> None:
+    classifier(embedder())
+
+
+def warm_up(settings: Settings, config: BackendConfig) -> bool:
+    """Start loading everything a first question needs, in the background; returns at once.
+
+    Called once the chat is drawn, so the page shows immediately; a question asked before the
+    load finishes waits for what is left, under a spinner. Returns True when all of it is loaded.
+    """
+    names = [_index_job(settings.chunks)[0], _generator_job(config)[0]]
+    background.start("rag:classifier", _classifier)
+    return all(background.ready(n) for n in [*names, "rag:classifier"])
 
 
 def backend_config() -> BackendConfig:
@@ -78,7 +109,7 @@ def backend_config() -> BackendConfig:
 def generator(config: BackendConfig) -> Generator | None:
     """The configured generator, or None with a message when it can't load."""
     try:
-        return _generator(config.kind, config.gguf_path, config.base_url, config.model, config.api_key)
+        return background.wait(*_generator_job(config))
     except GenerationError as exc:
         st.warning(f"The language model is unavailable: {exc} Retrieval still works.", icon=":material/warning:")
         return None
@@ -335,10 +366,11 @@ def chat(settings: Settings) -> None:
                 render_assistant(i, message)
     question = st.chat_input("Ask about this portfolio…", key="rag_question") or state.pop("rag_pending", None)
     if not question:
-        # the page is drawn; now warm the shared index, model and injection classifier so the first answer is quick
-        session_index(settings)
-        generator(config)
-        classifier(embedder())
+        # the page is drawn; the shared index, model and injection classifier load in the background, so the
+        # first answer is quick without holding up the page
+        if not warm_up(settings, config):
+            st.caption(":material/hourglass_top: The retriever and the language model are loading in the background "
+                       "(first visit after a restart); a question asked in the next seconds waits for them.")
         return
     index = session_index(settings)
     previous = next((m["content"] for m in reversed(state["rag_messages"]) if m["role"] == "user"), "")
@@ -442,17 +474,26 @@ def uploads() -> None:
             st.rerun()
 
 
-def chunk_viewer(index: Index) -> None:
+def session_chunks(settings: Settings) -> list[Chunk]:
+    """The chunks of the default corpus and this session's uploads, as the index holds them.
+
+    Chunking needs no embedding model, so the documents chapter draws without loading one.
+    """
+    docs = [*corpus.default_documents(), *_state()["rag_uploads"].values()]
+    return chunk_documents(docs, settings.chunks)
+
+
+def chunk_viewer(chunks: list[Chunk]) -> None:
     """Pick any document and read its chunks."""
     st.subheader("Documents and their chunks")
     st.caption("Chunks follow the structure (headings, then paragraphs, then sentences) and never cross a heading. "
                "Change their size and overlap under **Advanced** in the sidebar; the index is rebuilt to match.")
-    sources = list(dict.fromkeys(c.source for c in index.chunks))
-    counts = pd.Series([c.source for c in index.chunks]).value_counts()
+    sources = list(dict.fromkeys(c.source for c in chunks))
+    counts = pd.Series([c.source for c in chunks]).value_counts()
     st.dataframe(pd.DataFrame({"document": sources, "chunks": [int(counts[s]) for s in sources]}),
                  hide_index=True, width="stretch")
     source = st.selectbox("Show the chunks of", sources, key="rag_chunk_doc")
-    for chunk in (c for c in index.chunks if c.source == source):
+    for chunk in (c for c in chunks if c.source == source):
         with st.expander(f"{escape(chunk.id)} · {escape(chunk.heading or '(top)')} · {len(chunk.text)} characters"):
             st.text(chunk.text)
 

@@ -13,26 +13,28 @@ from src.core import contract
 from src.core.cards import Card, load_card
 from src.core.markdown import escape
 from src.core.safe_csv import to_csv_bytes
+from src.core.settings import model_dir
 from src.mlops import hooks
-from src.sentiment import behaviour, explain
+from src.sentiment import behaviour, explain, showcase
+from src.sentiment.backend import choose_backend
+from src.sentiment.explain import Attribution
 from src.sentiment.files import MAX_ROWS, MAX_UPLOAD_BYTES, read_upload, score_frame, text_columns
-from src.sentiment.model import choose_backend
 from src.sentiment.predict import MODEL_TITLES, MODELS, Analysis, Predictor
 from src.sentiment.text import InputError
 from src.ui.loader import load_model, version
 
-EXAMPLE = "The acting was great, but the plot was a mess and the ending made no sense."
-LONG_EXAMPLE = (
-    "We booked this hotel for a long weekend after reading mixed reviews online, and I want to give a fair "
-    "account of both sides.\n\nThe location is excellent. You can walk to the old town in ten minutes, the "
-    "tram stops right outside, and there are several good bakeries on the same street. Check-in was quick "
-    "and the receptionist spoke three languages. Our room was spotless, the bed was comfortable and the "
-    "shower had strong, hot water every single morning.\n\nBreakfast, on the other hand, was disappointing. "
-    "The coffee was weak, the eggs were cold on two of our three mornings, and the buffet was not refilled "
-    "after nine o'clock. The bar downstairs closes early and the music from the club next door kept us awake "
-    "on Saturday night until well after two.\n\nOverall I would still recommend it for the price and the "
-    "location, and the staff were genuinely kind, but bring earplugs and eat breakfast somewhere else."
-)
+#: The page's default texts; what the models say about them is stored at training time (src.sentiment.showcase).
+EXAMPLE, LONG_EXAMPLE = showcase.EXAMPLE, showcase.LONG_EXAMPLE
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _showcase(artifact_version: str) -> dict | None:
+    return showcase.load(model_dir("sentiment"))
+
+
+def stored() -> dict | None:
+    """The figures training stored for the page's examples (None when absent or from other weights)."""
+    return _showcase(version("sentiment"))
 
 
 def how_it_works() -> str:
@@ -84,14 +86,16 @@ def predictor() -> Predictor:
 
 def analyse_or_warn(text: str) -> Analysis | None:
     """Analyse text, or show why it cannot be analysed."""
-    try:
-        started = time.perf_counter()
-        analysis = predictor().analyse(text)
-    except InputError as exc:
-        st.warning(str(exc), icon=":material/block:")
-        return None
-    best = analysis.scores["transformer"]
-    hooks.log_sentiment(text, best.label, best.confidence, started)
+    analysis = showcase.analysis(stored(), choose_backend(), text)
+    if analysis is None:  # not one of the stored examples: scored live (and logged as a prediction)
+        try:
+            started = time.perf_counter()
+            analysis = predictor().analyse(text)
+        except InputError as exc:
+            st.warning(str(exc), icon=":material/block:")
+            return None
+        best = analysis.scores["transformer"]
+        hooks.log_sentiment(text, best.label, best.confidence, started)
     for note in analysis.notes:
         st.info(note, icon=":material/info:")
     return analysis
@@ -127,7 +131,7 @@ def _colour(score: float, scale: float) -> str:
     return f"rgba({rgb},{0.15 + 0.6 * strength:.2f})" if strength > 0.02 else "transparent"
 
 
-def attribution_html(attr: explain.Attribution) -> str:
+def attribution_html(attr: Attribution) -> str:
     """The text with each word's background coloured by its attribution; everything is HTML-escaped."""
     scale = max((abs(s) for _, _, s in attr.spans), default=0.0)
     out, cursor = [], 0
@@ -148,13 +152,13 @@ def why(text: str) -> None:
     predicted = analysis.scores["transformer"].label
     target = st.radio("Explain the class", ["positive", "negative"], index=["positive", "negative"].index(predicted),
                       horizontal=True, help=f"The transformer predicted **{predicted}**.")
-    pred = predictor()
     left, right = st.columns([3, 2])
     with left:
         st.markdown(f"**{MODEL_TITLES['transformer']}**: integrated gradients toward *{target}*")
         pieces = [c["text"] for c in analysis.chunks]
         for piece in pieces[:5]:
-            attr = explain.explain_transformer(pred, str(piece), target)
+            attr = showcase.attribution(stored(), str(piece), target) or explain.explain_transformer(
+                predictor(), str(piece), target)
             st.html(attribution_html(attr))
             st.caption(f"Green pushes toward {target}, red away from it. Attributions sum to "
                        f"{sum(s for *_, s in attr.spans):+.3f} vs the model's margin change {attr.margin_gap:+.3f} "
@@ -163,7 +167,9 @@ def why(text: str) -> None:
             st.info(f"Attributions are shown for the first 5 of {len(pieces)} chunks.")
     with right:
         st.markdown("**TF-IDF + logistic regression**: top n-grams")
-        top = pd.DataFrame(explain.explain_linear(pred, analysis.text, 10))
+        ngrams = (stored() or {}).get("ngrams", {}).get(analysis.text)
+        top = pd.DataFrame(ngrams if ngrams is not None else explain.explain_linear(predictor(), analysis.text,
+                                                                                    showcase.TOP_NGRAMS))
         if top.empty:
             st.caption("No known n-grams in this text.")
             return
@@ -215,13 +221,14 @@ def batch() -> None:
 
 
 @st.cache_data(show_spinner="Running the behaviour suite...")
-def _behaviour(artifact_version: str) -> pd.DataFrame:
-    return behaviour.run(predictor().probabilities)
+def _behaviour(artifact_version: str, backend: str) -> pd.DataFrame:
+    rows = ((stored() or {}).get("backends", {}).get(backend) or {}).get("behaviour")
+    return pd.DataFrame(rows) if rows is not None else behaviour.run(predictor().probabilities)
 
 
 def behaviour_tests() -> None:
     """Pass rates per capability and model, with every case one click away."""
-    results = _behaviour(version("sentiment"))
+    results = _behaviour(version("sentiment"), choose_backend())
     results["model"] = results["model"].map(MODEL_TITLES)
     rates = behaviour.pass_rates(results)
     st.dataframe(rates, width="stretch", column_config={
