@@ -25,6 +25,9 @@ _PLOTLY = {"displayModeBar": False}
 MONITORED = ("churn", "sentiment", "vision")
 #: Rows replayed per demo and scenario by "Simulate production".
 SIM_ROWS = {"churn": 500, "vision": 200, "sentiment": 80}
+#: Rows of a labelled upload scored at most, and customers in a replayed hold-out window (the page's text says both).
+LABELLED_MAX_ROWS = 5000
+REPLAY_ROWS = 500
 ALL = "all traffic"
 
 
@@ -346,19 +349,19 @@ def labels_panel(threshold: float, oof: dict | None) -> None:
     """Realised performance once labels arrive: a labelled CSV upload, or a labelled hold-out window."""
     st.markdown("#### When labels arrive")
     upload = st.file_uploader("Labelled batch (Telco columns plus `Churn` as Yes/No)", type=["csv"],
-                              key="mh_labels", help="Up to 5,000 rows; scored by the committed model.")
+                              key="mh_labels", help=f"Up to {LABELLED_MAX_ROWS:,} rows; scored by the committed model.")
     p = y = None
     if upload is not None:
         p, y, notes = _score_labelled(upload.getvalue())
         for note in notes:
             st.caption(note)
-    elif st.button("Replay a labelled hold-out window (500 customers)", key="mh_oof"):
+    elif st.button(f"Replay a labelled hold-out window ({REPLAY_ROWS} customers)", key="mh_oof"):
         arrays = _oof()
         if arrays is not None:
-            pick = np.random.default_rng().choice(len(arrays[0]), 500, replace=False)
+            pick = np.random.default_rng().choice(len(arrays[0]), REPLAY_ROWS, replace=False)
             p, y = arrays[0][pick], arrays[1][pick]
-            st.caption("500 customers from the cross-validation hold-outs: each probability came from a model that "
-                       "never saw that customer, and the label is their real outcome.")
+            st.caption(f"{REPLAY_ROWS} customers from the cross-validation hold-outs: each probability came from "
+                       "a model that never saw that customer, and the label is their real outcome.")
     if p is None or y is None or len(p) < monitor.MIN_WINDOW:
         return
     estimate = cbpe.estimate(p, threshold)
@@ -376,7 +379,7 @@ def _score_labelled(content: bytes) -> tuple[np.ndarray | None, np.ndarray | Non
     if predictor is None:
         return None, None, ["No churn model to score with."]
     try:  # the same reading, labels (Yes/No, 1/0) and line numbers as `python -m src.churn.evaluate`
-        scored = score_labelled(content, predictor, max_rows=5000)
+        scored = score_labelled(content, predictor, max_rows=LABELLED_MAX_ROWS)
     except data.SchemaError as exc:
         return None, None, [f"This file cannot be used: {exc}"]
     return scored.p, scored.y, [*scored.notes, f"{len(scored.y):,} rows scored, {scored.failed_validation:,} "
