@@ -172,9 +172,10 @@ class TrackedRun:
         folder = Path(folder)
 
         def send() -> None:
-            from src.core.cards import CARD_FILE, read_card
+            from src.core.cards import read_card
+            from src.core.contract import CARD_FILE, CONFIG_FILE
 
-            for name in (CARD_FILE, "config.json"):
+            for name in (CARD_FILE, CONFIG_FILE):
                 if (folder / name).is_file():
                     self._client.log_artifact(self.run_id, str(folder / name), artifact_path="card")
             card = read_card(folder)

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from src.core import datasets, prediction_log
+from src.core.contract import OOF_FILE
 from src.core.settings import model_dir
 from src.mlops import cbpe, charts, drift, monitor, reference, simulate, traffic
 from src.mlops.versions import demo_version
@@ -338,7 +339,7 @@ def _oof_reference(threshold: float) -> dict | None:
 
 
 def _oof() -> tuple[np.ndarray, np.ndarray] | None:
-    path = Path(model_dir("churn")) / "oof.npz"
+    path = Path(model_dir("churn")) / OOF_FILE
     if not path.is_file():
         return None
     with np.load(path) as data:
