@@ -221,17 +221,21 @@ def robustness_lab(model: Predictor, card: Card | None) -> None:
     image, _, _, truth = chosen
     st.caption("Using the image chosen in *Classify*" + (f" (true class: {truth})." if truth else "."))
     tabs = st.tabs([p.label.split(" (")[0] for p in robustness.PERTURBATIONS.values()])
+    # every tab draws on each run and, at its neutral setting, shows the same clean image: score it once
+    seen: dict[bytes, tuple[Prediction, np.ndarray]] = {}
     for tab, spec in zip(tabs, robustness.PERTURBATIONS.values(), strict=True):
         with tab:
             neutral = 1.0 if spec.name == "brightness" else 0.0
             strength = st.slider(spec.label, spec.lo, spec.hi, neutral, spec.step, key=f"vision_rb_{spec.name}")
             perturbed = robustness.apply(model, image, spec.name, strength)
-            pred = model.predict_image(perturbed)
+            if (key := perturbed.tobytes()) not in seen:
+                pred = model.predict_image(perturbed)
+                seen[key] = pred, explain.grad_cam(model, perturbed, model.classes.index(pred.label), "layer2")
+            pred, heat = seen[key]
             left, mid, right = st.columns(3)
             left.image(explain.enlarge(image), caption="clean", width="stretch")
             mid.image(explain.enlarge(perturbed), caption=f"{spec.name} {strength:g}{spec.unit}: "
                       f"{pred.label} ({pred.confidence:.0%})", width="stretch")
-            heat = explain.grad_cam(model, perturbed, model.classes.index(pred.label), "layer2")
             right.image(explain.overlay(perturbed, heat, 0.5), caption=f"Grad-CAM for '{pred.label}'",
                         width="stretch")
             result = _sweep(model, image, name, spec.name)

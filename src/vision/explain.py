@@ -1,8 +1,14 @@
-"""Grad-CAM heat maps (pytorch-grad-cam) for the vision model.
+"""Grad-CAM heat maps for the vision model.
 
 Grad-CAM weights a conv layer's feature maps by the gradient of the class score and keeps the
 positive part: where the evidence for that class sits. Our maps are small (layer1 15x15, layer2
 7x7, layer3 3x3), so later layers are coarser but more about the class.
+
+Written out here (a forward hook and one ``torch.autograd.grad``) rather than imported from
+pytorch-grad-cam: importing that package pulls in torchvision (and with it torch._dynamo), OpenCV,
+matplotlib and scikit-learn, 1.9 s of CPU that every cold visit of the vision page paid, about
+two thirds of its 3 s goal. ``tests/unit/test_vision_model.py`` checks these maps against
+pytorch-grad-cam's ``GradCAM`` on the committed model, so the library stays the reference.
 """
 
 from __future__ import annotations
@@ -10,10 +16,9 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 from PIL import Image
-from pytorch_grad_cam import GradCAM
-from pytorch_grad_cam.utils.image import show_cam_on_image
-from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
 from src.vision.predict import Predictor
 
@@ -32,11 +37,31 @@ def grad_cam(predictor: Predictor, image: np.ndarray, class_index: int, layer: s
     """A (32,32) float map in [0,1] for ``class_index`` on one 32x32x3 uint8 image."""
     if layer not in LAYERS:
         raise ValueError(f"Unknown layer '{layer}'; choose one of {', '.join(LAYERS)}.")
-    x = predictor.normalized(image)
-    with _LOCK, GradCAM(model=predictor.net, target_layers=[getattr(predictor.net, layer)]) as cam:
-        heat = cam(input_tensor=x, targets=[ClassifierOutputTarget(class_index)])
-    predictor.net.zero_grad(set_to_none=True)
-    return heat[0]
+    net, acts = predictor.net, []
+    hook = getattr(net, layer).register_forward_hook(lambda _module, _inputs, output: acts.append(output))
+    with _LOCK, torch.enable_grad():
+        try:
+            x = predictor.normalized(image).requires_grad_(True)  # a graph even when the weights are frozen
+            score = net(x)[0, class_index]
+            (grads,) = torch.autograd.grad(score, acts[0])
+        finally:
+            hook.remove()
+    weights = grads.mean(dim=(2, 3), keepdim=True)  # one weight per feature map: its mean gradient
+    cam = F.relu((weights * acts[0]).sum(dim=1))[0].detach().float()
+    big = F.interpolate(_scaled(cam)[None, None], size=tuple(x.shape[-2:]), mode="bilinear", align_corners=False)
+    return _scaled(big[0, 0]).numpy()  # scaled before and after resizing, as pytorch-grad-cam does
+
+
+def _scaled(cam: torch.Tensor) -> torch.Tensor:
+    """Shifted and divided into [0, 1] (an all-zero map stays zero)."""
+    cam = cam - cam.min()
+    return cam / (cam.max() + 1e-7)
+
+
+def jet(values: np.ndarray) -> np.ndarray:
+    """The jet colour map (blue, cyan, yellow, red) of values in [0, 1], as float RGB in [0, 1]."""
+    v = np.clip(values, 0.0, 1.0)[..., None]
+    return np.clip(1.5 - np.abs(4 * v - np.array([3.0, 2.0, 1.0])), 0.0, 1.0)
 
 
 def overlay(image: np.ndarray, heat: np.ndarray, opacity: float = 0.5, size: int = 256) -> np.ndarray:
@@ -44,7 +69,8 @@ def overlay(image: np.ndarray, heat: np.ndarray, opacity: float = 0.5, size: int
     big = np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.NEAREST), dtype=np.float32) / 255
     heat_img = Image.fromarray((heat * 255).astype(np.uint8)).resize((size, size), Image.Resampling.BILINEAR)
     heat_big = np.asarray(heat_img, dtype=np.float32) / 255
-    return show_cam_on_image(big, heat_big, use_rgb=True, image_weight=1 - opacity)
+    cam = opacity * jet(heat_big) + (1 - opacity) * big
+    return np.uint8(255 * cam / cam.max())
 
 
 def enlarge(image: np.ndarray, size: int = 256) -> np.ndarray:

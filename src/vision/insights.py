@@ -18,7 +18,7 @@ import json
 import logging
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
@@ -26,10 +26,12 @@ import typer
 from src.core.contract import CONFIG_FILE
 from src.core.settings import model_dir
 from src.vision import robustness
-from src.vision.data import ImageSet
 from src.vision.examples import generated_examples
 from src.vision.model import Net
 from src.vision.predict import Predictor
+
+if TYPE_CHECKING:  # the page reads insights without the training data module (and its scikit-learn import)
+    from src.vision.data import ImageSet
 
 log = logging.getLogger(__name__)
 

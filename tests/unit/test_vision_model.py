@@ -136,6 +136,21 @@ def test_grad_cam_is_a_normalised_32x32_map(predictor, layer):
     assert explain.overlay(_image(), heat, 0.4).shape == (256, 256, 3)
 
 
+@pytest.mark.parametrize("layer", list(explain.LAYERS))
+def test_grad_cam_matches_pytorch_grad_cam(predictor, layer):
+    """The page's own Grad-CAM (written out to spare a cold page the library's imports) equals the library's."""
+    from pytorch_grad_cam import GradCAM
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    for seed, target in ((0, 3), (1, 7)):
+        ours = explain.grad_cam(predictor, _image(seed), target, layer)
+        with GradCAM(model=predictor.net, target_layers=[getattr(predictor.net, layer)]) as cam:
+            ref = cam(input_tensor=predictor.normalized(_image(seed)), targets=[ClassifierOutputTarget(target)])[0]
+        predictor.net.zero_grad(set_to_none=True)
+        assert ours.max() > 0, "a flat map would match trivially"
+        np.testing.assert_allclose(ours, ref, atol=1e-4)
+
+
 def test_grad_cam_rejects_unknown_layers(predictor):
     with pytest.raises(ValueError, match="layer"):
         explain.grad_cam(predictor, _image(), 0, "head")
