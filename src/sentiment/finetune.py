@@ -1,6 +1,6 @@
 """The transformer's training loop: AdamW, linear warm-up/decay, length-grouped dynamic padding.
 
-After every epoch the model is scored on the held-out slice of train and the best epoch's weights
+A few times per epoch the model is scored on the held-out slice of train and the best point's weights
 are kept (model selection never looks at dev). :func:`step_seconds` times a few steps in a given
 precision so the card can estimate the other CPU kind's training time from a short measured run.
 """
@@ -42,6 +42,8 @@ class FitSettings:
     #: Wall-clock budget for the loop in minutes (0 = none): the learning rate reaches 0 at the budget
     #: and training stops there.
     max_minutes: float = 0.0
+    #: Held-out evaluations per epoch (the best one is kept).
+    evals_per_epoch: int = 1
 
 
 @dataclass
@@ -49,8 +51,10 @@ class FitResult:
     """The selected model and what happened on the way."""
 
     model: torch.nn.Module
-    best_epoch: int
-    #: One dict per evaluated epoch: epoch, loss, held-out accuracy, seconds so far.
+    #: The (possibly fractional) epoch of the kept weights.
+    best_epoch: float
+    #: One dict per evaluation: epoch (fractional), steps, mean loss since the last one, held-out accuracy,
+    #: seconds so far.
     history: list[dict[str, float]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -74,6 +78,17 @@ def epoch_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator
         chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
         batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
     return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of 2-way logits against P(positive) targets in [0, 1].
+
+    Equal to the usual cross-entropy for 0/1 targets; 0.5 (the neutral augmentation) asks for an unsure
+    output. Hand-written because ``BertForSequenceClassification`` treats float labels as regression.
+    """
+    t = target.to(logits.dtype)
+    logp = torch.log_softmax(logits, dim=-1)
+    return -(t * logp[:, 1] + (1 - t) * logp[:, 0]).mean()
 
 
 class Stepper:
@@ -107,7 +122,8 @@ class Stepper:
     def __call__(self, ids: list[list[int]], labels: torch.Tensor) -> float:
         batch = self.tokenizer.pad({"input_ids": ids}, return_tensors="pt")
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-            loss = self.model(**batch, labels=labels).loss
+            logits = self.model(**batch).logits
+        loss = soft_cross_entropy(logits.float(), labels)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.params, 1.0)
         self.optimiser.step()
@@ -135,24 +151,34 @@ def step_seconds(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, set
     return float(np.mean(times))
 
 
+def eval_points(total: int, steps_per_epoch: int, per_epoch: int) -> set[int]:
+    """Steps after which the held-out slice is scored: ``per_epoch`` evenly spaced times per epoch, and the last."""
+    n = max(1, per_epoch)
+    points = {round((k / n) * steps_per_epoch) for k in range(1, math.ceil(total * n / steps_per_epoch) + 1)}
+    return {p for p in points if 0 < p < total} | {total}
+
+
 def fit(train: pd.DataFrame, tokenizer: PreTrainedTokenizerBase, settings: FitSettings,
         score_holdout: Callable[[torch.nn.Module], float],
         on_epoch: Callable[[dict[str, float]], None] = lambda row: None) -> FitResult:
-    """Train, scoring the held-out slice after each (possibly partial) epoch; keep the best epoch."""
+    """Train, scoring the held-out slice at :func:`eval_points` (fractional epochs); keep the best point.
+
+    ``train["label"]`` may hold soft targets in [0, 1] (see :mod:`src.sentiment.augment`).
+    """
     ids = tokenizer(train["sentence"].tolist(), truncation=True, max_length=settings.max_length)["input_ids"]
     lengths = np.array([len(x) for x in ids])
-    labels = torch.tensor(train["label"].to_numpy())
+    labels = torch.tensor(train["label"].to_numpy(dtype=np.float32))
     model = build(settings).train()
     steps_per_epoch = math.ceil(len(ids) / settings.batch_size)
     total = max(1, round(settings.epochs * steps_per_epoch))
+    points = eval_points(total, steps_per_epoch, settings.evals_per_epoch)
     stepper = Stepper(model, tokenizer, settings, total)
     rng = np.random.default_rng(settings.seed)
     result = FitResult(model, 0)
-    best, best_state, step, start = -1.0, None, 0, time.perf_counter()
+    best, best_state, step, start, losses = -1.0, None, 0, time.perf_counter(), []
     bar = tqdm(total=total, desc=f"fine-tuning ({settings.method})", unit="step", mininterval=10)
     deadline = stepper.started + settings.max_minutes * 60 if settings.max_minutes else math.inf
-    for epoch in range(1, math.ceil(total / steps_per_epoch) + 1):
-        losses = []
+    while step < total:
         for idx in epoch_batches(lengths, settings.batch_size, rng)[: total - step]:
             losses.append(stepper([ids[i] for i in idx], labels[idx]))
             step += 1
@@ -160,20 +186,23 @@ def fit(train: pd.DataFrame, tokenizer: PreTrainedTokenizerBase, settings: FitSe
             if step % 200 == 0:
                 log.info("step %d/%d, loss %.4f, %.0f s", step, total, np.mean(losses[-200:]),
                          time.perf_counter() - start)
-            if time.perf_counter() > deadline:
+            out_of_time = time.perf_counter() > deadline
+            if out_of_time:
                 log.warning("time budget of %.0f min reached at step %d of %d", settings.max_minutes, step, total)
+            if step in points or out_of_time:
+                accuracy = score_holdout(model.eval())
+                model.train()
+                row = {"epoch": round(step / steps_per_epoch, 2), "steps": step, "loss": float(np.mean(losses)),
+                       "holdout_accuracy": accuracy, "seconds": time.perf_counter() - start}
+                result.history.append(row)
+                on_epoch(row)
+                log.info("epoch %.2f: loss %.4f, held-out accuracy %.4f", row["epoch"], row["loss"], accuracy)
+                losses = []
+                if accuracy > best:
+                    best, best_state, result.best_epoch = accuracy, copy.deepcopy(model.state_dict()), row["epoch"]
+            if out_of_time:
+                step = total
                 break
-        accuracy = score_holdout(model.eval())
-        model.train()
-        row = {"epoch": epoch, "steps": step, "loss": float(np.mean(losses)), "holdout_accuracy": accuracy,
-               "seconds": time.perf_counter() - start}
-        result.history.append(row)
-        on_epoch(row)
-        log.info("epoch %d: loss %.4f, held-out accuracy %.4f", epoch, row["loss"], accuracy)
-        if accuracy > best:
-            best, best_state, result.best_epoch = accuracy, copy.deepcopy(model.state_dict()), epoch
-        if time.perf_counter() > deadline:
-            break
     bar.close()
     model.load_state_dict(best_state)
     result.seconds = time.perf_counter() - start

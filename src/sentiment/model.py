@@ -3,8 +3,9 @@
 Two ways to fine-tune (``TrainConfig.method``): ``full`` trains every weight except the word-embedding
 table (11.7M of the 22.7M parameters, left as packaged), ``lora`` trains low-rank adapters and is
 merged afterwards. Either way the artifact holds the same thing: every weight that differs from the
-packaged model, in float16 safetensors shards under 20 MB each; :func:`load_classifier` puts them
-back onto the packaged base model, which is never modified.
+packaged model (Linear matrices int8 with per-row scales, the rest float16) in safetensors
+shards under 20 MB each; :func:`load_classifier` puts them back onto the packaged base
+model, which is never modified.
 """
 
 from __future__ import annotations
@@ -84,11 +85,53 @@ def build_full_classifier(seed: int = 0) -> torch.nn.Module:
     return model
 
 
+#: Suffix of the per-row scale stored beside each int8 weight matrix.
+SCALE_SUFFIX = ".int8_scale"
+
+
+def _stored_int8(key: str, tensor: torch.Tensor) -> bool:
+    """The encoder's and pooler's Linear weight matrices are stored as int8 (the embeddings and head are not)."""
+    return tensor.ndim == 2 and key.endswith(".weight") and ".embeddings." not in key and not key.startswith(
+        "classifier")
+
+
+def compact_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """Every non-frozen weight: Linear matrices as int8 with one float32 scale per output row
+    (symmetric, round to nearest), everything else float16.
+
+    int8 storage keeps the artifact under 20 MB (float16 took 22 MB); per-row scales are the grid the
+    int8 inference backend quantises to anyway, so that backend sees the same weights.
+    """
+    state: dict[str, torch.Tensor] = {}
+    for key, value in model.state_dict().items():
+        if key in FROZEN:
+            continue
+        value = value.detach().float()
+        if _stored_int8(key, value):
+            scale = value.abs().amax(dim=1).clamp(min=1e-12) / 127.0
+            state[key] = torch.round(value / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous()
+            state[key + SCALE_SUFFIX] = scale.contiguous()
+        else:
+            state[key] = value.to(torch.float16).contiguous()
+    return state
+
+
+def expand_state(stored: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The float32 state dict of :func:`compact_state`'s output (also reads plain float16 shards)."""
+    out = {}
+    for key, value in stored.items():
+        if key.endswith(SCALE_SUFFIX):
+            continue
+        scale = stored.get(key + SCALE_SUFFIX)
+        out[key] = value.float() * scale[:, None] if scale is not None else value.float()
+    return out
+
+
 def save_weights(model: torch.nn.Module, folder: Path) -> list[Path]:
-    """Write every non-frozen weight (merged LoRA included) as float16 shards; returns the files."""
+    """Write every non-frozen weight (merged LoRA included, see :func:`compact_state`) as shards."""
     if hasattr(model, "merge_and_unload"):
         model = model.merge_and_unload()
-    state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items() if k not in FROZEN}
+    state = compact_state(model)
     folder.mkdir(parents=True, exist_ok=True)
     shards: list[dict[str, torch.Tensor]] = [{}]
     size = 0
@@ -114,9 +157,10 @@ def load_classifier(folder: Path) -> torch.nn.Module:
 
         return PeftModel.from_pretrained(base_classifier(), folder).merge_and_unload().eval()
     model = base_classifier()
-    state: dict[str, torch.Tensor] = {}
+    stored: dict[str, torch.Tensor] = {}
     for path in sorted(folder.glob(SHARD_GLOB)):
-        state |= {k: v.float() for k, v in load_file(path).items()}
+        stored |= load_file(path)
+    state = expand_state(stored)
     if not state:
         raise FileNotFoundError(f"no {SHARD_GLOB} in {folder}")
     missing, unexpected = model.load_state_dict(state, strict=False)

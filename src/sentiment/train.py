@@ -27,6 +27,7 @@ from src.core.hardware import cpu_has_native_bf16
 from src.core.settings import model_dir
 from src.core.tracking import track_run
 from src.sentiment import baselines, report, showcase
+from src.sentiment.augment import AugmentSettings, augment
 from src.sentiment.data import DATASET, LABELS, checksums, holdout_split, load_split
 from src.sentiment.finetune import FitResult, FitSettings, fit, step_seconds
 from src.sentiment.model import LoraSettings, TransformerScorer, load_tokenizer, save_weights
@@ -58,6 +59,10 @@ class TrainConfig:
     seed: int = option(0, "Seed for sampling, batches and the head.")
     max_minutes: float = option(0.0, "Wall-clock budget for fine-tuning in minutes (0 = none); past it the "
                                      "run stops early and says so on the card.")
+    evals_per_epoch: int = option(2, "Held-out evaluations per epoch; the best point's weights are kept.")
+    aug_negation: float = option(0.05, "Generated negation rows for the transformer, as a share of the fit set.")
+    aug_typos: float = option(0.05, "Misspelt copies of fit-set phrases for the transformer, as a share of it.")
+    aug_neutral: float = option(0.025, "Neutral template sentences (soft 0.5 target), as a share of the fit set.")
     smoke_run: bool = option(False, "Set by --smoke.", cli=False)
 
     def __post_init__(self) -> None:
@@ -72,7 +77,13 @@ class TrainConfig:
         """The subset the training loop needs."""
         return FitSettings(self.method, self.epochs, self.batch_size, self.lr, self.weight_decay, self.warmup,
                            LoraSettings(self.lora_rank, self.lora_alpha, self.lora_dropout),
-                           self.train_max_length, bool(self.bf16), self.seed, self.max_minutes)
+                           self.train_max_length, bool(self.bf16), self.seed, self.max_minutes,
+                           self.evals_per_epoch)
+
+    def augment_settings(self, n_fit: int) -> AugmentSettings:
+        """How many generated rows the transformer trains on besides the ``n_fit`` SST-2 phrases."""
+        return AugmentSettings(*(round(share * n_fit) for share in (self.aug_negation, self.aug_typos,
+                                                                    self.aug_neutral)))
 
 
 def split_data(cfg: TrainConfig, train: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -86,7 +97,8 @@ def split_data(cfg: TrainConfig, train: pd.DataFrame) -> tuple[pd.DataFrame, pd.
 
 
 def fit_transformer(cfg: TrainConfig, fit_set: pd.DataFrame, held: pd.DataFrame, run) -> tuple[FitResult, dict]:
-    """Fine-tune, selecting the epoch on the held-out slice; plus the fp32/bf16 step timings."""
+    """Fine-tune on ``fit_set`` (SST-2 plus generated rows), selecting the epoch on the held-out slice; plus the
+    fp32/bf16 step timings."""
     tokenizer = load_tokenizer()
     settings = cfg.fit_settings()
 
@@ -96,9 +108,9 @@ def fit_transformer(cfg: TrainConfig, fit_set: pd.DataFrame, held: pd.DataFrame,
         return float(((z > 0).astype(int) == held["label"].to_numpy()).mean())
 
     result = fit(fit_set, tokenizer, settings, score,
-                 lambda row: run.log_metrics({k: v for k, v in row.items() if k != "epoch"}, step=int(row["epoch"])))
+                 lambda row: run.log_metrics({k: v for k, v in row.items() if k != "steps"}, step=int(row["steps"])))
     ids = tokenizer(fit_set["sentence"].tolist(), truncation=True, max_length=cfg.train_max_length)["input_ids"]
-    labels = torch.tensor(fit_set["label"].to_numpy())
+    labels = torch.tensor(fit_set["label"].to_numpy(dtype="float32"))
     steps = 3 if cfg.train_limit else 8
     timing = {"fp32": step_seconds(result.model, tokenizer, settings, ids, labels, bf16=False, steps=steps)}
     if cfg.bf16:
@@ -121,7 +133,9 @@ def write_artifact(cfg: TrainConfig, folder: Path, result: FitResult, linear, da
         sizes = {"transformer": sum(p.stat().st_size for p in (tmp / ADAPTER_DIR).iterdir()),
                  "linear": (tmp / LINEAR_FILE).stat().st_size, "vader": 0}
         duration = time.perf_counter() - started  # the whole run: split, both fits, calibration, evaluation
+        generated = len(data["rows"]) - len(data["fit"])
         run_info = {"duration": duration, "transformer_seconds": result.seconds, "timing": timing,
+                    "augmented": f" (+ {generated:,} generated rows for the transformer)" if generated else "",
                     "history": result.history, "best_epoch": result.best_epoch,
                     "n_fit": len(data["fit"]), "n_held": len(data["held"]), "sizes": sizes}
         card = report.build_card(asdict(cfg), results, run_info)
@@ -138,11 +152,14 @@ def run(cfg: TrainConfig, train: pd.DataFrame, dev: pd.DataFrame, out: Path) -> 
         log.info("TF-IDF + logistic regression on %d phrases", len(fit_set))
         linear = baselines.build_linear(cfg.linear_c, cfg.seed).fit(fit_set["sentence"].tolist(),
                                                                    fit_set["label"].to_numpy())
-        result, timing = fit_transformer(cfg, fit_set, held, tracked)
+        rows = augment(fit_set, cfg.augment_settings(len(fit_set)), cfg.seed)
+        log.info("transformer trains on %d rows (%d SST-2 phrases + %d generated)", len(rows), len(fit_set),
+                 len(rows) - len(fit_set))
+        result, timing = fit_transformer(cfg, rows, held, tracked)
         # A copy outside the artifact, so a failure while evaluating does not cost the fine-tuning.
         save_weights(result.model, Path(tempfile.gettempdir()) / f"sentiment-fit-{os.getpid()}")
         timing["load_average"] = os.getloadavg()[1]  # CPU contention while training (5-min average)
-        data = {"fit": fit_set, "held": held, "dev": dev}
+        data = {"fit": fit_set, "rows": rows, "held": held, "dev": dev}
         card = write_artifact(cfg, out, result, linear, data, started, timing)
         tracked.log_card(out)
     return card
