@@ -16,14 +16,19 @@ checked on the held-out split. The set's own sentences are embedded once per pro
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
 import re
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from src.core.settings import DATA_DIR
 from src.rag.embed import Embedder
 from src.rag.guardrails import looks_like_injection
 
@@ -104,11 +109,39 @@ def margins(to_bad: np.ndarray, to_good: np.ndarray, k: int = NEIGHBOURS) -> np.
 
 _SHARED: dict[int, InjectionClassifier] = {}
 _LOCK = threading.Lock()
+#: Where the labelled set's embeddings are kept between server starts (beside the RAG index cache).
+CACHE_DIR = DATA_DIR / "cache" / "rag"
+
+
+def set_vectors(embedder: Embedder, examples: list[Example], cache_dir: Path | None = CACHE_DIR) -> np.ndarray:
+    """The labelled sentences' embeddings, from a disk cache keyed by the model and every sentence.
+
+    Embedding the set took 4.6 s of a cold server's first question (2 busy cores); the cache makes it a file
+    read. A missing, corrupt or read-only cache only costs embedding again.
+    """
+    texts = [e.text for e in examples]
+    key = hashlib.sha256(json.dumps([embedder.name, texts]).encode()).hexdigest()[:20]
+    path = cache_dir / f"injection-{key}.npy" if cache_dir else None
+    if path is not None and path.is_file():
+        with contextlib.suppress(OSError, ValueError):
+            vectors = np.load(path)
+            if vectors.shape == (len(texts), embedder.dim):
+                return vectors.astype(np.float32)
+    vectors = embedder.encode(texts)
+    if path is not None:
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy")
+            with os.fdopen(fd, "wb") as fh:
+                np.save(fh, vectors)
+            os.replace(tmp, path)
+    return vectors
 
 
 def classifier(embedder: Embedder) -> InjectionClassifier:
-    """One classifier per embedder (the labelled set is embedded once)."""
+    """One classifier per embedder (the labelled set is embedded once, then read from the disk cache)."""
     with _LOCK:
         if id(embedder) not in _SHARED:
-            _SHARED[id(embedder)] = InjectionClassifier(embedder)
+            examples = load_set()
+            _SHARED[id(embedder)] = InjectionClassifier(embedder, examples, vectors=set_vectors(embedder, examples))
         return _SHARED[id(embedder)]
