@@ -55,13 +55,14 @@ def backend_rows(predictor: Predictor) -> list[Row]:
     """Batched throughput per backend; the goal applies to the path a CPU without native bf16 takes."""
     batch = review_sentences(1024)
     base = predictor.transformer
+    without_bf16 = choose_backend(native_bf16=False)  # the path the goal is about
     rows = []
     for backend in ("fp32", "int8", *(("bf16",) if cpu_has_native_bf16() else ())):
         scorer = TransformerScorer(base.model, base.tokenizer, base.max_length, backend)
         rate = throughput(scorer, batch)
-        goal = backend != "bf16"
+        goal = backend == without_bf16
         rows.append(Row(f"batched throughput, transformer, {backend} (batch 64)", f"{rate:,.0f} sentences/s",
-                        "≥ 500/s (without native bf16)" if goal else "", rate >= 500 if backend == "int8" else None))
+                        "≥ 500/s (the path without native bf16)" if goal else "", rate >= 500 if goal else None))
     return rows
 
 

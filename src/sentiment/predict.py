@@ -118,7 +118,7 @@ class Predictor:
             raise ModelMissingError("sentiment", folder)
         config = json.loads((folder / CONFIG_FILE).read_text())
         scorer = TransformerScorer(load_classifier(folder / ADAPTER_DIR), load_tokenizer(), config["max_length"],
-                                   backend or choose_backend())
+                                   backend or choose_backend(folder))
         vader = baselines.Vader(**config["calibration"].get("vader", {}))
         return cls(scorer, baselines.load_linear(folder / LINEAR_FILE), vader, config)
 

@@ -16,7 +16,7 @@ from src.core.safe_csv import to_csv_bytes
 from src.core.settings import model_dir
 from src.mlops import hooks
 from src.sentiment import behaviour, explain, showcase
-from src.sentiment.backend import choose_backend
+from src.sentiment.backend import backend_reason, choose_backend
 from src.sentiment.explain import Attribution
 from src.sentiment.files import MAX_ROWS, MAX_UPLOAD_BYTES, read_upload, score_frame, text_columns
 from src.sentiment.predict import MODEL_TITLES, MODELS, Analysis, Predictor
@@ -63,8 +63,7 @@ def backend_note() -> None:
     if not artifact_ready():
         return
     backend = choose_backend()  # what the predictor uses, without loading it for this caption
-    why = {"bf16": "this CPU has native bf16", "int8": "int8 dynamic quantisation of the Linear layers, chosen "
-           "because this CPU has no native bf16", "fp32": "forced by SENTIMENT_BACKEND"}[backend]
+    why = backend_reason(backend)
     card = load_card("sentiment")
     accuracy = (card.extra.get("results", {}).get("transformer", {}).get("backends", {}) if card else {}).get(backend)
     measured = f", dev accuracy {accuracy:.1%} with this backend at training time" if accuracy else ""
