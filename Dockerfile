@@ -25,6 +25,8 @@ RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.14.1 t
 COPY --chown=app:app . .
 USER 1000:1000
 RUN python -m src.core.data fetch
+# the RAG index, the injection classifier's vectors and the MLflow store, so the first visitors don't build them
+RUN python -m src.warm
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
