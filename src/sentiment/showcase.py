@@ -95,6 +95,18 @@ def write(folder: Path) -> Path:
     return path
 
 
+def try_write(folder: Path) -> Path | None:
+    """:func:`write` for the end of a training run: a failure is logged, not raised, so it never costs the run.
+
+    Without the file the page scores its examples live (slower on a cold server, same numbers).
+    """
+    try:
+        return write(folder)
+    except Exception:
+        log.exception("%s not written; run python -m src.sentiment.showcase --folder %s", SHOWCASE_FILE, folder)
+        return None
+
+
 def load(folder: Path) -> dict[str, Any] | None:
     """The stored figures, or None when the file is missing, unreadable or from other weights."""
     try:

@@ -129,7 +129,7 @@ def write_artifact(cfg: TrainConfig, folder: Path, result: FitResult, linear, da
         predictor = Predictor.from_artifact(tmp)  # evaluate exactly what ships
         results = report.evaluate_models(predictor, data["held"], data["dev"])
         (tmp / CONFIG_FILE).write_text(json.dumps(predictor.config, indent=2))
-        showcase.write(tmp)  # the page's examples and behaviour suite, scored here instead of on each cold visit
+        showcase.try_write(tmp)  # the page's examples and behaviour suite, scored here, not on each cold visit
         sizes = {"transformer": sum(p.stat().st_size for p in (tmp / ADAPTER_DIR).iterdir()),
                  "linear": (tmp / LINEAR_FILE).stat().st_size, "vader": 0}
         duration = time.perf_counter() - started  # the whole run: split, both fits, calibration, evaluation
