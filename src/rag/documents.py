@@ -33,6 +33,9 @@ MAX_DOC_CHARS = 400_000
 MAX_INGEST_SECONDS = 10.0
 #: Wall-clock budget of one batch of uploads; files left when it runs out are reported, not read.
 MAX_BATCH_SECONDS = 30.0
+#: Characters one session may index in all (2.5 documents at the cap): every uploaded chunk is embedded on the
+#: server's shared CPU, so one visitor's pile of uploads must not slow the chat for everyone else.
+MAX_SESSION_CHARS = 1_000_000
 SUPPORTED = (".pdf", ".txt", ".md", ".markdown", ".docx", ".srt", ".vtt")
 #: The ``reason`` codes an :class:`IngestError` carries, for a page that groups refusals.
 REASONS = ("unsupported", "empty", "too_big", "binary", "wrong_type", "encrypted", "no_text", "not_pdf",
@@ -313,6 +316,12 @@ def add_uploads(collection: dict[str, Document], files: list[tuple[str, bytes]],
             messages.append(("error", f"{name} could not be read because of an unexpected problem (it was logged)."))
             continue
         doc.source = f"upload/{name}"
+        held = sum(len(getattr(d, "text", "")) for source, d in updated.items() if source != doc.source)
+        if held + len(doc.text) > MAX_SESSION_CHARS:
+            messages.append(("error", f"{name} was not added: with it your documents would hold "
+                                      f"{held + len(doc.text):,} characters, and one session may index "
+                                      f"{MAX_SESSION_CHARS:,}. Remove a document first."))
+            continue
         updated[doc.source] = doc
         messages.append(("ok", " ".join([f"Added {name}.", *doc.notes])))
     return updated, messages
