@@ -116,6 +116,17 @@ def compact_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return state
 
 
+def stores_int8(folder: Path) -> bool:
+    """True when the weight shards in ``folder`` hold int8 matrices (older artifacts are float16 only)."""
+    from safetensors import safe_open
+
+    for path in folder.glob(SHARD_GLOB):
+        with safe_open(path, framework="pt") as shard:
+            if any(k.endswith(SCALE_SUFFIX) for k in shard.keys()):  # noqa: SIM118 (safe_open has no __iter__)
+                return True
+    return False
+
+
 def expand_state(stored: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """The float32 state dict of :func:`compact_state`'s output (also reads plain float16 shards)."""
     out = {}

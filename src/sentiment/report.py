@@ -32,8 +32,8 @@ from src.core.settings import model_dir
 from src.core.tables import markdown_table, records_table
 from src.sentiment import baselines, metrics
 from src.sentiment.data import DATASET, LABELS, load_split
-from src.sentiment.model import BACKENDS, TransformerScorer
-from src.sentiment.predict import MODEL_TITLES, MODELS, Predictor
+from src.sentiment.model import BACKENDS, TransformerScorer, stores_int8
+from src.sentiment.predict import ADAPTER_DIR, MODEL_TITLES, MODELS, Predictor
 
 __all__ = ["Card", "build_card", "evaluate_models"]
 
@@ -173,18 +173,18 @@ def _timing_text(cfg: dict, run: dict) -> tuple[str, dict[str, float]]:
     return text, times
 
 
-def _backend_text(transformer: dict) -> str:
+def _backend_text(transformer: dict, int8_storage: bool = True) -> str:
     """Dev accuracy under each inference backend, and which one a CPU gets."""
+    storage = ("The artifact stores the encoder's Linear matrices as int8 with one scale per output row (the "
+               "other weights float16); every backend runs those stored weights, and every figure on this card is "
+               "measured on them. " if int8_storage else "The artifact stores the weights in float16. ")
     rows = [[name, f"{acc:.2%}", f"{(acc - transformer['backends']['fp32']) * 100:+.2f}"]
             for name, acc in transformer["backends"].items()]
     return ("The app picks the backend at load time (`src/sentiment/backend.py`): int8 dynamic quantisation of "
             "every Linear layer (PyTorch `quantize_dynamic`) when its dev accuracy below is within 0.2 points of "
             "fp32's, since batched it was the fastest path measured on this CPU, ahead of native bf16 too "
             "(`make bench` prints all three); otherwise bf16 autocast where bf16 is native, else fp32. "
-            "`SENTIMENT_BACKEND` forces one. "
-            "The artifact stores the encoder's Linear matrices as int8 with one scale per output row (the "
-            "other weights float16); every backend runs those stored weights, and every figure on this card is "
-            "measured on them. Dev accuracy per backend:\n\n"
+            "`SENTIMENT_BACKEND` forces one. " + storage + "Dev accuracy per backend:\n\n"
             + markdown_table(["backend", "dev accuracy", "points vs fp32"], rows))
 
 
@@ -245,7 +245,7 @@ def build_card(cfg: dict[str, Any], results: dict, run: dict) -> Card:
     )
 
 
-def refresh_backends(folder: Path) -> dict[str, float]:
+def refresh_backends(folder: Path, reason: str) -> dict[str, float]:
     """Re-measure the dev accuracy under each inference backend and update the card in place.
 
     For a change of the inference code after training: the weights and every other figure on the
@@ -257,9 +257,8 @@ def refresh_backends(folder: Path) -> dict[str, float]:
     meta = yaml.safe_load(front)
     meta["portfolio"]["extra"]["results"]["transformer"]["backends"] = backends
     note = (f"\n\nThe rows were re-measured on {dt.date.today().isoformat()} by `python -m src.sentiment.report` "
-            "after the int8 path changed to per-channel weight scales (with one scale per matrix, int8 "
-            "had scored 87.61%); the weights and every other figure are from the training run.")
-    section = _backend_text({"backends": backends}) + note
+            f"{reason}; the weights and every other figure are from the training run.")
+    section = _backend_text({"backends": backends}, stores_int8(folder / ADAPTER_DIR)) + note
     body = re.sub(r"(## Inference backends\n\n).*?(?=\n\n## )", lambda m: m.group(1) + section, body, flags=re.S)
     path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---" + body,
                     encoding="utf-8")
@@ -270,11 +269,12 @@ app = typer.Typer(add_completion=False)
 
 
 @app.command()
-def backends(artifact: Annotated[Path | None, typer.Option(help="Artifact folder (default: models/sentiment)."
-                                                        )] = None) -> None:
+def backends(reason: Annotated[str, typer.Option(help="Why, for the card: 'after ...'.")],
+             artifact: Annotated[Path | None, typer.Option(help="Artifact folder (default: models/sentiment)."
+                                                           )] = None) -> None:
     """Re-measure the card's dev accuracy per inference backend (after a change of inference code)."""
     setup_logging()
-    typer.echo(json.dumps(refresh_backends(artifact or model_dir("sentiment")), indent=2))
+    typer.echo(json.dumps(refresh_backends(artifact or model_dir("sentiment"), reason), indent=2))
 
 
 if __name__ == "__main__":
