@@ -26,9 +26,6 @@ _PLOTLY = {"displayModeBar": False}
 MONITORED = ("churn", "sentiment", "vision")
 #: Rows replayed per demo and scenario by "Simulate production".
 SIM_ROWS = {"churn": 500, "vision": 200, "sentiment": 80}
-#: Rows of a labelled upload scored at most, and customers in a replayed hold-out window (the page's text says both).
-LABELLED_MAX_ROWS = 5000
-REPLAY_ROWS = 500
 ALL = "all traffic"
 
 
@@ -344,6 +341,11 @@ def _oof() -> tuple[np.ndarray, np.ndarray] | None:
         return None
     with np.load(path) as data:
         return data["p"], data["y"]
+
+
+#: Rows of a labelled upload scored at most, and customers in a replayed hold-out window (the page's text says both).
+LABELLED_MAX_ROWS = 5000
+REPLAY_ROWS = 500
 
 
 def labels_panel(threshold: float, oof: dict | None) -> None:
