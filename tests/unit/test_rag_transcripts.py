@@ -36,25 +36,32 @@ def test_separators_after_a_time_go_but_a_leading_dash_of_the_words_stays():
     assert folded.text == "run it\nthen\n--upgrade the package"
 
 
-def test_srt_numbers_timings_and_tags_are_dropped():
-    srt = ("1\n00:00:01,000 --> 00:00:03,500\n<i>the tide turns</i> at noon\n\n"
-           "2\n00:00:03,600 --> 00:00:06,000\nthe keepers light\nthe lamp\n\n"
-           "3\n01:02:03,000 --> 01:02:05,000\n42 boats came home\n")
-    folded = fold_transcript(srt, force=True)
-    assert folded.text == "the tide turns at noon\nthe keepers light\nthe lamp\n42 boats came home"
-    assert [stamp for _, stamp in folded.timeline] == ["00:00:01", "00:00:03", "01:02:03"]
+SRT = ("1\n00:00:01,000 --> 00:00:03,500\n<i>the tide turns</i> at noon\n\n"
+       "2\n00:00:03,600 --> 00:00:06,000\nthe keepers light\nthe lamp\n\n"
+       "3\n01:02:03,000 --> 01:02:05,000\n42 boats came home\n")
+VTT = ("WEBVTT\nKind: captions\nLanguage: en\n\nNOTE written by hand\nfor the test\n\n"
+       "intro\n00:01.000 --> 00:04.000 align:start position:0%\n"
+       "<v Dana>welcome to the <00:02.000><c>harbour</c>\n\n"
+       "00:04.000 --> 00:06.000\nwelcome to the harbour\n\n"
+       "00:06.000 --> 00:08.000\n<v Eli>thanks for having me\n")
 
 
-def test_webvtt_header_notes_voices_inline_times_and_rolling_repeats():
-    vtt = ("WEBVTT\nKind: captions\nLanguage: en\n\nNOTE written by hand\nfor the test\n\n"
-           "intro\n00:01.000 --> 00:04.000 align:start position:0%\n"
-           "<v Dana>welcome to the <00:02.000><c>harbour</c>\n\n"
-           "00:04.000 --> 00:06.000\nwelcome to the harbour\n\n"
-           "00:06.000 --> 00:08.000\n<v Eli>thanks for having me\n")
-    folded = fold_transcript(vtt, force=True)
-    assert folded.text == "Dana: welcome to the harbour\n\nEli: thanks for having me"
+@pytest.mark.parametrize(("captions", "text", "stamps"), [
+    # SRT: cue numbers, timings and tags dropped
+    (SRT, "the tide turns at noon\nthe keepers light\nthe lamp\n42 boats came home",
+     ["00:00:01", "00:00:03", "01:02:03"]),
+    # WebVTT: header, notes, cue ids, inline times and the rolling repeat dropped; voices named
+    (VTT, "Dana: welcome to the harbour\n\nEli: thanks for having me", ["00:00:01", "00:00:06"]),
+], ids=["srt", "webvtt"])
+def test_caption_files_fold_to_their_words_with_one_time_per_cue(captions, text, stamps):
+    folded = fold_transcript(captions, force=True)
+    assert folded.text == text
+    assert [stamp for _, stamp in folded.timeline] == stamps
+
+
+def test_webvtt_header_notes_and_rolling_repeats_are_gone_and_said():
+    folded = fold_transcript(VTT, force=True)
     assert "written by hand" not in folded.text and "intro" not in folded.text and "captions" not in folded.text
-    assert [stamp for _, stamp in folded.timeline] == ["00:00:01", "00:00:06"]
     assert folded.repeats == 1 and "1 lines that repeated the line before were dropped" in folded.note
 
 
