@@ -33,12 +33,27 @@ LAYERS = {
 _LOCK = threading.Lock()
 
 
+def _own_output(acts: list[torch.Tensor]):
+    """A forward hook that keeps the layer's output of the calling thread's forward pass only.
+
+    The hooked net is shared: other visitors' predictions (the bf16 backend and TTA run this same net)
+    pass through the hook while it is registered, and taking one of their activations failed the
+    explanation ("differentiated Tensor ... not used in the graph", issue 16 load test, 7 of 10 visits).
+    """
+    me = threading.get_ident()
+
+    def hook(_module: torch.nn.Module, _inputs: object, output: torch.Tensor) -> None:
+        if threading.get_ident() == me:
+            acts.append(output)
+    return hook
+
+
 def grad_cam(predictor: Predictor, image: np.ndarray, class_index: int, layer: str = "layer3") -> np.ndarray:
     """A (32,32) float map in [0,1] for ``class_index`` on one 32x32x3 uint8 image."""
     if layer not in LAYERS:
         raise ValueError(f"Unknown layer '{layer}'; choose one of {', '.join(LAYERS)}.")
     net, acts = predictor.net, []
-    hook = getattr(net, layer).register_forward_hook(lambda _module, _inputs, output: acts.append(output))
+    hook = getattr(net, layer).register_forward_hook(_own_output(acts))
     with _LOCK, torch.enable_grad():
         try:
             x = predictor.normalized(image).requires_grad_(True)  # a graph even when the weights are frozen
