@@ -8,6 +8,7 @@ never part of a repr, a log line or anything shown on the page.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 from collections.abc import Iterator, Mapping
@@ -113,6 +114,9 @@ class LlamaCppGenerator:
         self.name = model.stem
         # one llama.cpp context serves every session, one answer at a time, in arrival order
         self.queue = AnswerQueue()
+        # freed before interpreter teardown: left to __del__, llama.cpp's free functions are already gone and
+        # every server stop printed "TypeError: 'NoneType' object is not callable" from free_model
+        atexit.register(self._llm.close)
 
     def stream(self, messages: list[Message], *, max_tokens: int = 160, temperature: float = 0.1,
                stop: list[str] | None = None, on_wait: OnWait | None = None) -> Iterator[str]:
