@@ -122,7 +122,7 @@ def misspell(word: str, rng: np.random.Generator) -> str:
 
 
 def typos(train: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
-    """``n`` copies of random train phrases with one to three words of 4+ letters misspelt.
+    """``n`` copies of random train phrases with one or two words of 4+ letters misspelt.
 
     The misspelt words are the phrase's sentiment words when it has any (a word that is a labelled
     phrase on its own in train: SST-2 binary kept only polar phrases), since a typo that only hits
@@ -135,7 +135,7 @@ def typos(train: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame
         words = pool.at[idx, "sentence"].split()
         long = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
         long = [i for i in long if words[i] in polar] or long
-        for i in rng.choice(long, size=min(len(long), int(rng.integers(1, 4))), replace=False):
+        for i in rng.choice(long, size=min(len(long), int(rng.integers(1, 3))), replace=False):
             words[i] = misspell(words[i], rng)
         rows.append((" ".join(words), float(pool.at[idx, "label"])))
     return pd.DataFrame(rows, columns=["sentence", "label"])

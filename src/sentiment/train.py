@@ -61,7 +61,7 @@ class TrainConfig:
                                      "run stops early and says so on the card.")
     evals_per_epoch: int = option(2, "Held-out evaluations per epoch; the best point's weights are kept.")
     aug_negation: float = option(0.05, "Generated negation rows for the transformer, as a share of the fit set.")
-    aug_typos: float = option(0.20, "Misspelt copies of fit-set phrases for the transformer, as a share of it.")
+    aug_typos: float = option(0.10, "Misspelt copies of fit-set phrases for the transformer, as a share of it.")
     aug_neutral: float = option(0.025, "Neutral template sentences (soft 0.5 target), as a share of the fit set.")
     smoke_run: bool = option(False, "Set by --smoke.", cli=False)
 
