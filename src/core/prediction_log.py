@@ -24,6 +24,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,23 @@ def log_path() -> Path:
     return Path(os.environ.get(PATH_ENV) or DEFAULT_PATH)
 
 
+def _retry_locked(action: Callable[[], Any], attempts: int = 4) -> Any:
+    """Run ``action``, retrying a few times on "database is locked".
+
+    SQLite's busy timeout does not cover every lock: switching a new file to WAL and creating its
+    schema from several processes at once can fail at once with "locked", and a loaded CPU can
+    outlast the timeout. Without this, 8 concurrent writers on a busy machine lost 9 of 800 rows.
+    """
+    for attempt in range(attempts):
+        try:
+            return action()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * 2**attempt)
+    return None
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     """A connection per thread and file, kept open: opening costs more than the insert itself."""
     cache: dict[Path, sqlite3.Connection] = getattr(_local, "connections", None) or {}
@@ -73,10 +91,13 @@ def _connect(path: Path) -> sqlite3.Connection:
     if db is None:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        # WAL: readers never block the writer; NORMAL sync: durable at checkpoints, no fsync per row.
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(_SCHEMA)
+
+        def setup() -> None:
+            # WAL: readers never block the writer; NORMAL sync: durable at checkpoints, no fsync per row.
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+        _retry_locked(setup)
         cache[path] = db
     return db
 
@@ -108,10 +129,10 @@ def log_prediction(demo: str, model_version: str, latency_ms: float, inputs: dic
         row = (time.time(), demo, model_version or "unknown", float(latency_ms),
                json.dumps({str(k): _clean(v) for k, v in (inputs or {}).items()}), json.dumps(_clean(output)),
                None if confidence is None else float(confidence), int(bool(simulated)), scenario[:MAX_TEXT])
-        path = log_path()
-        _connect(path).execute(
+        db = _connect(log_path())
+        _retry_locked(lambda: db.execute(
             "INSERT INTO predictions (ts, demo, model_version, latency_ms, inputs, output, confidence, simulated,"
-            " scenario) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            " scenario) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row))
     except Exception as exc:  # the log must never cost a visitor their prediction
         _warn_once(type(exc).__name__, exc)
 
