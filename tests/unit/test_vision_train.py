@@ -148,3 +148,21 @@ def test_thread_tuner_switches_to_the_faster_setting():
         tuner.after_step(step, 0.5 if tuner.used == 1 else 2.0)  # one thread is faster here
     assert tuner.current == 1
     torch.set_num_threads(2)
+
+
+def test_int8_calibration_samples_the_whole_split_not_its_first_class(tmp_path, monkeypatch):
+    """The mirror stores images class by class; calibrating on the first 1,024 fitted one class only."""
+    from src.vision import export
+
+    seen = {}
+    monkeypatch.setattr(export, "export_onnx", lambda net, path: path)
+    monkeypatch.setattr(export, "quantize_int8", lambda src, out, calibration: seen.setdefault("x", calibration))
+    monkeypatch.setattr(export, "backend_accuracies", lambda *args: {})
+    # two "classes" in storage order: 1,500 black images, then 1,500 white ones
+    images = torch.cat([torch.zeros(1500, 3, 32, 32, dtype=torch.uint8),
+                        torch.full((1500, 3, 32, 32), 255, dtype=torch.uint8)])
+    export.write(tmp_path, None, images, images[:2], torch.zeros(2, dtype=torch.long))
+    calibration = seen["x"]
+    assert len(calibration) == export.CALIBRATION_IMAGES
+    brightness = calibration.reshape(len(calibration), -1).mean(1)
+    assert 0.3 < (brightness > brightness.mean()).mean() < 0.7  # both halves, in proportion
