@@ -169,6 +169,16 @@ def stratified_split(labels: torch.Tensor, val_size: int | float, seed: int) -> 
     return np.sort(train_idx), np.sort(val_idx)
 
 
+def spread_sample(n_total: int, k: int, seed: int = 0) -> np.ndarray:
+    """``k`` sorted indices drawn without replacement from ``range(n_total)``, fixed by ``seed``.
+
+    For the few places that use a sample of a split (whitening statistics, int8 calibration): the
+    images are stored class by class, so "the first k" would be one or two classes only.
+    """
+    pick = np.random.default_rng(seed).choice(n_total, min(k, n_total), replace=False)
+    return np.sort(pick)
+
+
 def mirror_splits(val_size: int, seed: int) -> tuple[ImageSet, ImageSet]:
     """(train, validation) of the mirror's images as a model with this ``val_size`` and ``seed`` split them.
 

@@ -91,12 +91,11 @@ def backend_accuracies(net: Net, folder: Path, images: torch.Tensor, labels: tor
 def write(folder: Path, net: Net, train_images: torch.Tensor, val_images: torch.Tensor,
           val_labels: torch.Tensor) -> dict[str, Any]:
     """Export both ONNX files into ``folder`` and record every backend's accuracy in ``backends.json``."""
+    from src.vision.data import spread_sample  # here, not at the top: the page imports MAX_DROP, not sklearn
+
     export_onnx(net, folder / ONNX_FILE)
-    # A seeded sample across the whole split: the images are stored class by class, so the first
-    # 1,024 would all be airplanes and the int8 ranges would fit one class only.
-    pick = np.random.default_rng(0).choice(len(train_images), min(CALIBRATION_IMAGES, len(train_images)),
-                                           replace=False)
-    calibration = normalize(train_images[np.sort(pick)]).numpy()
+    # A sample across the whole split: the first 1,024 would all be airplanes (see spread_sample).
+    calibration = normalize(train_images[spread_sample(len(train_images), CALIBRATION_IMAGES)]).numpy()
     quantize_int8(folder / ONNX_FILE, folder / INT8_FILE, calibration)
     result = {"max_drop": MAX_DROP, "n_images": len(val_labels),
               "backends": backend_accuracies(net, folder, val_images, val_labels)}

@@ -198,3 +198,26 @@ def test_predict_cli_reports_unreadable_files_and_keeps_going(predictor, monkeyp
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert lines[0] == {"file": str(empty), "error": "The file is empty."}
     assert lines[1]["file"] == str(good) and len(lines[1]["top3"]) == 3
+
+
+def test_whitening_sample_spans_every_class_of_a_class_sorted_split(monkeypatch):
+    """The mirror is stored class by class: whitening on "the first k" images would see one class only."""
+    from src.vision import train
+    from src.vision.data import ImageSet, spread_sample
+
+    generator = torch.Generator().manual_seed(0)
+    dark = torch.randint(0, 40, (50, 3, 32, 32), generator=generator, dtype=torch.uint8)
+    bright = torch.randint(100, 255, (50, 3, 32, 32), generator=generator, dtype=torch.uint8)
+    labels = torch.tensor([0] * 50 + [1] * 50)
+    images = ImageSet(torch.cat([dark, bright]), labels, ["dark", "bright"], "test", [])
+    monkeypatch.setattr(train, "WHITENING_IMAGES", 20)
+    cfg = train.TrainConfig(widths=(8, 8, 8), seed=3)
+
+    picked = spread_sample(100, 20, seed=3)
+    assert set(labels[picked].tolist()) == {0, 1}
+    net = train.build_net(cfg, images, 2)
+    expected, first_k = Net(cfg.net_config(2)), Net(cfg.net_config(2))
+    init_whitening(expected, normalize(images.images[picked]))
+    init_whitening(first_k, normalize(images.images[:20]))
+    assert torch.allclose(net.whiten.weight, expected.whiten.weight)
+    assert not torch.allclose(net.whiten.weight, first_k.whiten.weight, atol=1e-3)
