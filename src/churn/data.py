@@ -14,6 +14,7 @@ import pandas as pd
 
 from src.core import datasets
 from src.core.safe_csv import to_csv_bytes  # noqa: F401  (re-exported: churn CSVs go through it)
+from src.core.uploads import decode_text
 
 DATASET = "telco"
 ID_COLUMN = "customerID"
@@ -118,12 +119,7 @@ def read_upload(content: bytes, *, max_rows: int = MAX_ROWS) -> tuple[pd.DataFra
         raise SchemaError(f"The row cap must be a positive whole number, not {max_rows!r}.")
     if not content.strip():
         raise SchemaError("The file is empty.")
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SchemaError(
-            f"The file is not UTF-8 text (byte {exc.start} cannot be decoded). Save it as 'CSV UTF-8' and try again."
-        ) from None
+    text = decode_text(content, SchemaError)
     reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
     try:
         header, records, total, trailing = _read_records(reader, max_rows)

@@ -94,12 +94,13 @@ class Predictor:
         self.categories = {f: list(i["values"]) for f, i in self.features.items() if i["kind"] == "category"}
 
     @classmethod
-    def from_artifact(cls, path: Path = ARTIFACT) -> Predictor:
+    def from_artifact(cls, folder: Path = ARTIFACT) -> Predictor:
         """Load ``model.skops`` and the card from one folder; refuse types outside :data:`TRUSTED_TYPES`."""
-        card = cards.read_card(path)
-        model_file = path / MODEL_FILE
+        folder = Path(folder)
+        card = cards.read_card(folder)
+        model_file = folder / MODEL_FILE
         if card is None or not model_file.is_file():
-            raise ModelMissingError("churn", path)
+            raise ModelMissingError("churn", folder)
         sio = skops_io()
         untrusted = set(sio.get_untrusted_types(file=model_file))
         if unknown := untrusted - TRUSTED_TYPES:

@@ -129,8 +129,7 @@ def train_app(demo: str, config_cls: type[C], run: Callable[[C, Path], Any],
         try:
             card = run(cfg, out)
         except DataMissingError as exc:
-            typer.secho(str(exc), fg=typer.colors.RED, err=True)
-            raise typer.Exit(code=2) from None
+            fail(str(exc))
         head = card.headline
         line = {**(summary(card) if summary else {}), head.name: head.formatted(),
                 "seconds": round(card.duration_s, 1), "out": str(out)}

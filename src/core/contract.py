@@ -5,9 +5,11 @@ A model demo is a folder ``src/<demo>/`` that fills this contract:
 * **artifact**: ``models/<demo>/`` holds the weights (the files its ``demo.toml`` lists under
   ``[artifact]``, a :class:`ModelArtifact`) and the card :data:`CARD_FILE`, written atomically by
   ``src.core.cards.artifact_writer``;
-* **load**: ``load(folder) -> Predictor``, a callable named ``"module:attr"`` in its
+* **load**: ``load(folder) -> Predictor`` (:data:`Loader`), a callable named ``"module:attr"`` in its
   :class:`ModelArtifact`; it needs nothing but the folder (imported lazily, so listing the demos
-  never imports torch);
+  never imports torch). Every model demo names ``Predictor.from_artifact``, with one signature:
+  ``from_artifact(folder: Path = models/<demo>, *, <keyword-only options such as backend>)``
+  (:func:`check_loader` holds a loader to it);
 * **missing model**: one :class:`ModelMissingError`, whose message names the command that trains it;
 * **version**: :func:`card_version`, a short hash of the card (the model version MLOps logs);
 * **training**: ``python -m src.<demo>.train``, a Typer command whose options are built from the
@@ -23,6 +25,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +72,23 @@ class Predictor(Protocol):
     The contract only fixes how it is built (from the folder alone) and that it is read-only
     after loading, so the UI may share one instance between sessions (``st.cache_resource``).
     """
+
+
+#: A demo's ``load(folder) -> Predictor`` (its ``Predictor.from_artifact``).
+Loader = Callable[[Path], Predictor]
+
+
+def check_loader(fn: Callable[..., Any], name: str = "loader") -> Loader:
+    """``fn`` itself when it fits :data:`Loader`: one positional parameter ``folder``, anything else keyword-only.
+
+    Raises ``TypeError`` naming what does not fit, so a new demo learns the rule when it is wired in.
+    """
+    params = list(inspect.signature(fn).parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
+    if [p.name for p in positional] != ["folder"]:
+        raise TypeError(f"{name} must take one positional parameter named 'folder' (then keyword-only options), "
+                        f"not ({', '.join(p.name for p in positional)})")
+    return fn
 
 
 @functools.lru_cache(maxsize=64)
@@ -128,15 +148,15 @@ class ModelArtifact:
         """:func:`card_version` of the folder."""
         return card_version(Path(folder) if folder is not None else self.folder)
 
-    def load_function(self) -> Callable[[Path], Any]:
-        """The demo's ``load(folder)`` (imports the demo's predict module)."""
+    def load_function(self) -> Loader:
+        """The demo's ``load(folder)`` (imports the demo's predict module), checked by :func:`check_loader`."""
         module, _, attr = self.loader.partition(":")
         target: Any = importlib.import_module(module)
         for part in attr.split("."):
             target = getattr(target, part)
-        return target
+        return check_loader(target, self.loader)
 
-    def load(self, folder: Path | None = None) -> Any:
+    def load(self, folder: Path | None = None) -> Predictor:
         """Check the files, then build the predictor from the folder alone."""
         return self.load_function()(self.require(folder))
 
@@ -158,6 +178,6 @@ def get(demo: str) -> ModelArtifact:
     return lookup(MODELS, demo, "demo with a trained artifact")
 
 
-def load(demo: str, folder: Path | None = None) -> Any:
+def load(demo: str, folder: Path | None = None) -> Predictor:
     """Load a demo's predictor from ``folder`` (default ``models/<demo>/``)."""
     return get(demo).load(folder)

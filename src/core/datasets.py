@@ -1,5 +1,9 @@
 """Dataset registry: where each dataset comes from, its checksum, and how it lands in the cache.
 
+The entries (source, licence, files, sha256) are data, in ``datasets.toml`` beside this module;
+adding a dataset is a table there (an image folder built online also names its builder in
+:data:`TREE_BUILDERS`).
+
 A dataset is resolved in this order:
 
 1. the verified cache under ``data/raw/`` (a path exists there only after its checksum matched);
@@ -16,6 +20,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import tomllib
 import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
@@ -97,55 +102,24 @@ def _build_cifar10_tree(dest: Path) -> None:
             image.save(folder / f"{n:04d}.png")
 
 
-REGISTRY: dict[str, Dataset] = {
-    d.name: d
-    for d in (
-        Dataset(
-            name="telco",
-            title="IBM Telco Customer Churn",
-            source="https://github.com/IBM/telco-customer-churn-on-icp4d (data/Telco-Customer-Churn.csv)",
-            license="Apache-2.0",
-            files=(
-                DataFile(
-                    path="telco/Telco-Customer-Churn.csv",
-                    sha256="16320c9c1ec72448db59aa0a26a0b95401046bef5d02fd3aeb906448e3055e91",
-                    url="https://raw.githubusercontent.com/IBM/telco-customer-churn-on-icp4d/master/data/Telco-Customer-Churn.csv",
-                ),
-            ),
-        ),
-        Dataset(
-            name="sst2",
-            title="SST-2 (GLUE), train and dev",
-            source="GLUE benchmark SST-2 archive (Socher et al. 2013); also hub dataset stanfordnlp/sst2",
-            license="research use; cite Socher et al. 2013",
-            files=(
-                DataFile(
-                    path="sst2/train.tsv",
-                    sha256="c75796b01672b41c38cd4b35f4ff1ade88ca79b7577f3926e01ff69739d85ec9",
-                    url="https://dl.fbaipublicfiles.com/glue/data/SST-2.zip",
-                    member="SST-2/train.tsv",
-                ),
-                DataFile(
-                    path="sst2/dev.tsv",
-                    sha256="f7271f7a919ea884ca8563e13ed03028aa44296d1f738c003af3142b9a2188f8",
-                    url="https://dl.fbaipublicfiles.com/glue/data/SST-2.zip",
-                    member="SST-2/dev.tsv",
-                ),
-            ),
-        ),
-        Dataset(
-            name="cifar10",
-            title="CIFAR-10, train split",
-            source="torchvision.datasets.CIFAR10(download=True) (Krizhevsky 2009)",
-            license="free for research; cite Krizhevsky 2009",
-            tree="cifar10/train",
-            # Checksum of the mirror's JPEG image folder. A torchvision download is checked by
-            # torchvision's own md5 of the archive instead, because it is re-encoded here as PNG.
-            tree_sha256="90b39bd6a13957538c67ede87ee5105e3bba37c8cd0216143c02e5eace83a47b",
-            build_tree=_build_cifar10_tree,
-        ),
-    )
-}
+#: Builds an image-folder dataset's tree from its canonical loader, by the ``build_tree`` name in the TOML.
+TREE_BUILDERS: dict[str, Callable[[Path], None]] = {"torchvision_cifar10": _build_cifar10_tree}
+#: The registry's entries: source, licence, files and checksums (data, so it lives in a data file).
+REGISTRY_FILE = Path(__file__).with_name("datasets.toml")
+
+
+def read_registry(path: Path = REGISTRY_FILE) -> dict[str, Dataset]:
+    """Every dataset of the registry file, keyed by name, in the file's order."""
+    registry = {}
+    for name, entry in tomllib.loads(path.read_text(encoding="utf-8")).items():
+        files = tuple(DataFile(**f) for f in entry.pop("files", ()))
+        builder = entry.pop("build_tree", None)
+        registry[name] = Dataset(name=name, files=files, build_tree=TREE_BUILDERS[builder] if builder else None,
+                                 **entry)
+    return registry
+
+
+REGISTRY: dict[str, Dataset] = read_registry()
 
 
 def get(name: str) -> Dataset:

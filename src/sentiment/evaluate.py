@@ -18,10 +18,11 @@ import numpy as np
 import typer
 
 from src.core import calibration
+from src.core.cli import fail
 from src.core.contract import ModelMissingError
 from src.sentiment import metrics
 from src.sentiment.data import DataFormatError, read_labelled_tsv
-from src.sentiment.predict import MODEL_TITLES, MODELS, Predictor
+from src.sentiment.predict import ARTIFACT, MODEL_TITLES, MODELS, Predictor
 from src.sentiment.report import ECE_BINS, ECE_LO
 
 app = typer.Typer(add_completion=False)
@@ -66,21 +67,18 @@ def main(
     try:
         frame = read_labelled_tsv(data)
     except (DataFormatError, FileNotFoundError) as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from exc
+        fail(str(exc))
     start = time.perf_counter()
     try:
-        predictor = Predictor.from_artifact(artifact)
+        predictor = Predictor.from_artifact(artifact or ARTIFACT)
     except ModelMissingError as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from exc
+        fail(str(exc))
     result = evaluate(predictor, frame["sentence"].tolist(), frame["label"].to_numpy(), chosen)
     result["file"], result["seconds"] = str(data), round(time.perf_counter() - start, 2)
     typer.echo(json.dumps(result, indent=2))
     if result["n_scored"] == 0:
         reasons = "; ".join(f"{n} x {why}" for why, n in result["skipped"].items()) or "the file has no rows"
-        typer.secho(f"No row of {data} could be scored ({reasons}).", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2)
+        fail(f"No row of {data} could be scored ({reasons}).")
 
 
 if __name__ == "__main__":

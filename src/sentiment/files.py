@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from src.core.uploads import decode_text
 from src.sentiment.baselines import top_ngrams_many
 from src.sentiment.text import InputError
 
@@ -34,11 +35,7 @@ def read_upload(name: str, data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> pd
         raise InputError(f"The file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB.")
     if b"\x00" in data[:8192]:
         raise InputError("This looks like a binary file, not text. Upload a CSV or a plain-text file.")
-    try:
-        decoded = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError("The file is not UTF-8 text (is it a spreadsheet or a binary file?). "
-                         "Save it as CSV (UTF-8) and upload again.") from exc
+    decoded = decode_text(data, InputError)
     if Path(name).suffix.lower() == ".txt":
         lines = decoded.splitlines()
         return pd.DataFrame({"text": lines}, index=pd.Index(range(1, len(lines) + 1), name=LINE))

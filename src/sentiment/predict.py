@@ -28,6 +28,7 @@ import typer
 
 from src.core import contract
 from src.core.calibration import probabilities as probability
+from src.core.cli import fail
 from src.core.contract import ModelMissingError
 from src.core.logs import setup_logging
 from src.core.safe_csv import to_csv_bytes
@@ -46,6 +47,8 @@ if TYPE_CHECKING:  # torch and transformers load with the model, not with this m
 log = logging.getLogger(__name__)
 
 CONFIG_FILE, LINEAR_FILE = contract.CONFIG_FILE, contract.LINEAR_FILE
+#: The committed artifact folder, :meth:`Predictor.from_artifact`'s default.
+ARTIFACT = model_dir("sentiment")
 #: The fine-tuned transformer's weight shards (the folder name dates from the LoRA adapter).
 ADAPTER_DIR = contract.ADAPTER_DIR
 #: Display order and names of the three models.
@@ -106,14 +109,14 @@ class Predictor:
         self.lock = threading.Lock()
 
     @classmethod
-    def from_artifact(cls, path: Path | str | None = None, backend: str | None = None) -> Predictor:
-        """Load everything from ``models/sentiment/`` (or ``path``); the base model comes from its package.
+    def from_artifact(cls, folder: Path = ARTIFACT, *, backend: str | None = None) -> Predictor:
+        """Load everything from ``folder`` (``models/sentiment/``); the base model comes from its package.
 
         ``backend`` (bf16, int8, fp32) defaults to :func:`~src.sentiment.model.choose_backend`.
         """
         from src.sentiment.model import TransformerScorer, load_classifier, load_tokenizer
 
-        folder = Path(path) if path is not None else model_dir("sentiment")
+        folder = Path(folder)
         if not (folder / CONFIG_FILE).is_file():
             raise ModelMissingError("sentiment", folder)
         config = json.loads((folder / CONFIG_FILE).read_text())
@@ -246,15 +249,12 @@ def _score_csv(path: Path, column: str) -> None:
     try:
         frame = read_upload(path.name, path.read_bytes(), max_bytes=CLI_MAX_BYTES)
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        typer.secho(f"Cannot read {path}: {exc.strerror or exc}.", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from exc
+        fail(f"Cannot read {path}: {exc.strerror or exc}.")
     except InputError as exc:
-        typer.secho(f"{path}: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from exc
+        fail(f"{path}: {exc}")
     if column not in frame.columns:
-        typer.secho(f"{path} has no column {column!r}; its columns are {list(map(str, frame.columns))}. "
-                    "Choose one with --column.", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2)
+        fail(f"{path} has no column {column!r}; its columns are {list(map(str, frame.columns))}. "
+             "Choose one with --column.")
     scored = score_frame(default_predictor(), frame, column, ngrams=0).drop(columns=[column])
     out = pd.concat([frame, scored], axis=1).reset_index()
     sys.stdout.buffer.write(to_csv_bytes(out))
@@ -282,8 +282,7 @@ def main(
             except InputError as exc:
                 typer.echo(json.dumps({"error": str(exc), "text": item[:80]}))
     except ModelMissingError as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from exc
+        fail(str(exc))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import torch
 import typer
 
 from src.core import calibration
+from src.core.cli import fail
 from src.core.contract import ModelMissingError
 from src.core.settings import model_dir
 from src.vision.data import ImageSet, load_folder
@@ -78,15 +79,13 @@ def main(
         predictor = Predictor.from_artifact(model)
         images = load_folder(data, cache=cache, progress=False)
     except (ModelMissingError, ValueError, OSError) as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from exc
+        fail(str(exc))
     if limit and limit < len(images):
         images = images.subset(np.sort(np.random.default_rng(seed).choice(len(images), limit, replace=False)))
     try:
         result = evaluate(predictor, images, threads=threads)
     except ValueError as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from exc
+        fail(str(exc))
     print(json.dumps({"data": str(data), "model": str(model), **result}, indent=2))
 
 

@@ -28,6 +28,8 @@ __all__ = ["DEFAULT_THRESHOLD", "ModelMissingError", "Prediction", "Predictor"]
 
 #: Default rejection threshold on the calibrated top-1 probability.
 DEFAULT_THRESHOLD = 0.5
+#: The committed artifact folder, :meth:`Predictor.from_artifact`'s default.
+ARTIFACT = model_dir("vision")
 
 
 @dataclass
@@ -91,10 +93,10 @@ class Predictor:
         self.tta_level = 2 if on else 0
 
     @classmethod
-    def from_artifact(cls, folder: Path | None = None, *, threads: int | None = None,
+    def from_artifact(cls, folder: Path = ARTIFACT, *, threads: int | None = None,
                       backend: str = "auto") -> Predictor:
         """Rebuild the model from its folder alone: config.json + model.safetensors."""
-        folder = Path(folder or model_dir("vision"))
+        folder = Path(folder)
         if not (folder / WEIGHTS_FILE).is_file() or not (folder / CONFIG_FILE).is_file():
             raise ModelMissingError("vision", folder)
         if threads:

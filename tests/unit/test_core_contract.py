@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
+import sys
+import types
+
 import pytest
 
 from src.core import contract, demos
-from src.core.contract import CARD_FILE, ModelArtifact, ModelMissingError, card_version
+from src.core.contract import CARD_FILE, ModelArtifact, ModelMissingError, card_version, check_loader
 
 
 def test_missing_model_error_names_the_demo_folder_and_command(tmp_path):
@@ -33,10 +37,34 @@ def test_artifact_requires_every_file_and_says_which_are_missing(tmp_path):
     assert art.require(tmp_path) == tmp_path
 
 
-def test_load_calls_the_named_loader_with_the_folder(tmp_path):
+def test_load_calls_the_named_loader_with_the_folder(tmp_path, monkeypatch):
     (tmp_path / CARD_FILE).write_text("card")
-    art = ModelArtifact("toy", (), "pathlib:Path.resolve")
-    assert art.load(tmp_path) == tmp_path.resolve()
+    toy = types.ModuleType("toy_predict")
+    toy.load = lambda folder: ("loaded", folder)
+    monkeypatch.setitem(sys.modules, "toy_predict", toy)
+    art = ModelArtifact("toy", (), "toy_predict:load")
+    assert art.load(tmp_path) == ("loaded", tmp_path)
+
+
+def _folder_only(folder): ...
+def _folder_and_options(folder, *, backend=None, threads=None): ...
+def _named_path(path): ...
+def _positional_option(folder, backend=None): ...
+
+
+def test_a_loader_takes_the_folder_and_keyword_only_options():
+    assert check_loader(_folder_only) is _folder_only
+    assert check_loader(_folder_and_options) is _folder_and_options
+    for wrong in (_named_path, _positional_option):
+        with pytest.raises(TypeError, match="one positional parameter named 'folder'"):
+            check_loader(wrong)
+
+
+def test_every_model_demo_loads_with_one_signature():
+    for art in contract.MODELS.values():
+        params = list(inspect.signature(art.load_function()).parameters.values())
+        assert params[0].name == "folder" and params[0].default == art.folder, art.loader
+        assert all(p.kind is p.KEYWORD_ONLY for p in params[1:]), art.loader
 
 
 def test_every_model_demo_fills_the_contract():

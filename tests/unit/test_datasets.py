@@ -165,3 +165,37 @@ def test_make_run_ensure_offline_says_one_line_and_succeeds(isolated_cache, tiny
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "could not fetch tiny" in lines[0] and "serving anyway" in lines[0]
     assert not datasets.is_cached("tiny")
+
+
+def test_registry_file_reads_files_members_trees_and_builders(tmp_path):
+    (tmp_path / "reg.toml").write_text('''
+[zeta]
+title = "Z"
+source = "s"
+license = "l"
+[[zeta.files]]
+path = "zeta/a.tsv"
+sha256 = "aa"
+url = "https://example.org/z.zip"
+member = "Z/a.tsv"
+
+[alpha]
+title = "A"
+source = "s"
+license = "l"
+tree = "alpha/train"
+tree_sha256 = "bb"
+build_tree = "torchvision_cifar10"
+''')
+    reg = datasets.read_registry(tmp_path / "reg.toml")
+    assert list(reg) == ["zeta", "alpha"]  # the file's order, not sorted
+    assert reg["zeta"].files == (DataFile("zeta/a.tsv", "aa", "https://example.org/z.zip", "Z/a.tsv"),)
+    assert reg["zeta"].checksums == {"zeta/a.tsv": "aa"} and reg["zeta"].build_tree is None
+    assert reg["alpha"].checksums == {"alpha/train": "bb"}
+    assert reg["alpha"].build_tree is datasets.TREE_BUILDERS["torchvision_cifar10"]
+
+
+def test_committed_registry_has_a_checksum_and_licence_for_every_dataset():
+    for name, ds in datasets.REGISTRY.items():
+        assert ds.name == name and ds.license and ds.source
+        assert ds.checksums and all(len(sha) == 64 for sha in ds.checksums.values()), name
