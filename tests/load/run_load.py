@@ -118,15 +118,24 @@ def _rerun(page: str, query: str, widgets: list | None = None) -> bytes:
     return back.SerializeToString()
 
 
+async def _timed_run(ws, page: str, query: str, timeout: float, widgets: list | None = None) -> tuple[Run, float]:
+    """Ask the server for one script run and wait for it: the run and its seconds (request -> finished)."""
+    start = time.perf_counter()
+    await ws.send(_rerun(page, query, widgets))
+    run = await _script_run(ws, timeout)
+    return run, time.perf_counter() - start
+
+
+def _raise_problems(run: Run) -> None:
+    if problem := _problems(run):
+        raise RuntimeError(problem)
+
+
 async def _open_and_ask(ws, page: str, query: str, question: str | None, timeout: float,
                         result: Visit) -> None:
     """Open one page on a connected session and, for the chat, ask one question; raises on any problem."""
-    start = time.perf_counter()
-    await ws.send(_rerun(page, query))
-    run = await _script_run(ws, timeout)
-    result.open_s = time.perf_counter() - start
-    if problem := _problems(run):
-        raise RuntimeError(problem)
+    run, result.open_s = await _timed_run(ws, page, query, timeout)
+    _raise_problems(run)
     if question is not None:
         chat = next((el.chat_input for el in run.elements if el.WhichOneof("type") == "chat_input"), None)
         if chat is None:
@@ -135,12 +144,8 @@ async def _open_and_ask(ws, page: str, query: str, question: str | None, timeout
 
         state = WidgetState(id=chat.id)
         state.chat_input_value.data = question
-        asked = time.perf_counter()
-        await ws.send(_rerun(page, query, [state]))
-        run = await _script_run(ws, timeout)
-        result.action_s = time.perf_counter() - asked
-        if problem := _problems(run):
-            raise RuntimeError(problem)
+        run, result.action_s = await _timed_run(ws, page, query, timeout, [state])
+        _raise_problems(run)
         if not any(el.WhichOneof("type") == "text" and question in el.text.body for el in run.elements):
             raise RuntimeError("the question is not in the conversation after the answer")
     result.ok = run.status == ForwardMsg.FINISHED_SUCCESSFULLY

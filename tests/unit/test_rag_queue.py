@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -54,6 +55,27 @@ def ask(gen: LlamaCppGenerator, who: str, seen: dict, out: dict) -> threading.Th
     return thread
 
 
+@dataclass
+class Line:
+    """A fake generator and what each visitor was told (``seen``) and got (``out``)."""
+
+    gen: LlamaCppGenerator
+    llm: FakeLlama
+    seen: dict = field(default_factory=dict)
+    out: dict = field(default_factory=dict)
+
+    def ask(self, who: str) -> threading.Thread:
+        return ask(self.gen, who, self.seen, self.out)
+
+
+def busy_line(**queue_options) -> tuple[Line, threading.Thread]:
+    """A line whose first visitor "a" is being answered, held until ``line.llm.release`` is set; and a's thread."""
+    line = Line(*fake_generator(**queue_options))
+    first = line.ask("a")
+    assert line.llm.started.wait(5)
+    return line, first
+
+
 def wait_until(condition, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -62,38 +84,30 @@ def wait_until(condition, timeout: float = 5.0) -> None:
 
 
 def test_waiters_are_told_their_place_and_served_in_arrival_order():
-    gen, llm = fake_generator()
-    seen: dict = {}
-    out: dict = {}
-    first = ask(gen, "a", seen, out)
-    assert llm.started.wait(5)
-    second = ask(gen, "b", seen, out)
-    wait_until(lambda: len(gen.queue) == 2 and seen["b"])
-    third = ask(gen, "c", seen, out)
-    wait_until(lambda: len(gen.queue) == 3 and seen["c"])
-    assert seen["a"] == []  # the first visitor never waited
-    assert seen["b"][0] == 1 and seen["c"][0] == 2
-    llm.release.set()
+    line, first = busy_line()
+    second = line.ask("b")
+    wait_until(lambda: len(line.gen.queue) == 2 and line.seen["b"])
+    third = line.ask("c")
+    wait_until(lambda: len(line.gen.queue) == 3 and line.seen["c"])
+    assert line.seen["a"] == []  # the first visitor never waited
+    assert line.seen["b"][0] == 1 and line.seen["c"][0] == 2
+    line.llm.release.set()
     for thread in (first, second, third):
         thread.join(5)
-    assert llm.served == ["a", "b", "c"]
-    assert out == {"a": "a.", "b": "b.", "c": "c."}
-    assert len(gen.queue) == 0
+    assert line.llm.served == ["a", "b", "c"]
+    assert line.out == {"a": "a.", "b": "b.", "c": "c."}
+    assert len(line.gen.queue) == 0
 
 
 def test_a_long_wait_skips_the_lead_with_a_message_and_leaves_the_line_clean():
-    gen, llm = fake_generator(max_wait_s=0.2)
-    seen: dict = {}
-    out: dict = {}
-    first = ask(gen, "a", seen, out)
-    assert llm.started.wait(5)
-    ask(gen, "b", seen, out).join(5)
-    assert isinstance(out["b"], GenerationError)
-    assert "quoted from the passages" in str(out["b"])
-    assert len(gen.queue) == 1  # only the one still answering
-    llm.release.set()
+    line, first = busy_line(max_wait_s=0.2)
+    line.ask("b").join(5)
+    assert isinstance(line.out["b"], GenerationError)
+    assert "quoted from the passages" in str(line.out["b"])
+    assert len(line.gen.queue) == 1  # only the one still answering
+    line.llm.release.set()
     first.join(5)
-    assert out["a"] == "a." and len(gen.queue) == 0
+    assert line.out["a"] == "a." and len(line.gen.queue) == 0
 
 
 def test_a_full_line_refuses_at_once():

@@ -31,6 +31,11 @@ PAGES = {
     "library/json.html": "json.md",
 }
 
+#: What an element writes where it opens and where it closes (headings apart: their level is in the tag name).
+OPEN = {"pre": "\n\n```\n", "li": "\n- ", "tr": "\n", "td": " | ", "th": " | ",
+        **dict.fromkeys(("p", "dl", "ul", "ol", "table", "dt"), "\n\n")}
+CLOSE = {"pre": "\n```\n\n", "p": "\n\n", "dd": "\n\n"}
+
 
 class _Body(HTMLParser):
     """Markdown-ish text of the ``div.body`` of a Sphinx page."""
@@ -53,21 +58,11 @@ class _Body(HTMLParser):
             self.depth += 1
         if tag == "a" and "headerlink" in (attrs.get("class") or ""):
             self.skip += 1
+        self.pre = self.pre or tag == "pre"
         if tag in ("h1", "h2", "h3", "h4"):
             self.out.append("\n\n" + "#" * int(tag[1]) + " ")
-        elif tag == "pre":
-            self.pre = True
-            self.out.append("\n\n```\n")
-        elif tag in ("p", "dl", "ul", "ol", "table"):
-            self.out.append("\n\n")
-        elif tag == "li":
-            self.out.append("\n- ")
-        elif tag == "dt":
-            self.out.append("\n\n")
-        elif tag == "tr":
-            self.out.append("\n")
-        elif tag in ("td", "th"):
-            self.out.append(" | ")
+        elif tag in OPEN:
+            self.out.append(OPEN[tag])
 
     def handle_endtag(self, tag):
         if not self.depth:
@@ -76,11 +71,9 @@ class _Body(HTMLParser):
             self.depth -= 1
         if tag == "a" and self.skip:
             self.skip -= 1
-        if tag == "pre":
-            self.pre = False
-            self.out.append("\n```\n\n")
-        elif tag in ("p", "dd"):
-            self.out.append("\n\n")
+        self.pre = self.pre and tag != "pre"
+        if tag in CLOSE:
+            self.out.append(CLOSE[tag])
 
     def handle_data(self, data):
         if not self.depth or self.skip:
