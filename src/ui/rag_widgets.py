@@ -344,10 +344,9 @@ def _pick_example() -> None:
     st.session_state["rag_example"] = None
 
 
-def chat(settings: Settings) -> None:
-    """The conversation: history, input, a streamed answer with citations."""
+def _chat_header(settings: Settings, config: BackendConfig) -> None:
+    """What answers (generator, documents, retriever, ratings so far), the clear button and the example pills."""
     state = _state()
-    config = backend_config()
     n_docs = len(corpus.default_documents()) + len(state["rag_uploads"])
     ratings = feedback().summary(recent=0)
     top = st.columns([4, 1])
@@ -358,20 +357,54 @@ def chat(settings: Settings) -> None:
         state["rag_messages"] = []
         st.rerun()
     st.pills("Try a question", EXAMPLES, key="rag_example", on_change=_pick_example, label_visibility="collapsed")
-    for i, message in enumerate(state["rag_messages"]):
+
+
+def _history() -> None:
+    """Every finished turn of this session, oldest first."""
+    for i, message in enumerate(_state()["rag_messages"]):
         with st.chat_message(message["role"]):
             if message["role"] == "user":
                 st.text(message["content"])
             else:
                 render_assistant(i, message)
-    question = st.chat_input("Ask about this portfolio…", key="rag_question") or state.pop("rag_pending", None)
-    if not question:
-        # the page is drawn; the shared index, model and injection classifier load in the background, so the
-        # first answer is quick without holding up the page
-        if not warm_up(settings, config):
-            st.caption(":material/hourglass_top: The retriever and the language model are loading in the background "
-                       "(first visit after a restart); a question asked in the next seconds waits for them.")
-        return
+
+
+def _stream_draft(assistant: Assistant, turn: Turn) -> list[str]:
+    """A RAG answer's model text, streamed as a labelled draft inside a status box (never shown as the answer)."""
+    raw: list[str] = []
+    writing = "Writing a lead sentence, then checking it against the passages…"
+    with st.status(writing, expanded=True) as status:
+        draft = st.empty()
+
+        def waiting(ahead: int, waited_s: float) -> None:
+            # the one local model answers in arrival order: say where this question stands
+            status.update(label=waiting_message(ahead, waited_s), state="running")
+
+        for piece in assistant.stream(turn, on_wait=waiting):
+            if not raw:
+                status.update(label=writing)
+            raw.append(piece)
+            draft.caption(f"Draft (unverified): {escape(''.join(raw))}")
+        status.update(label="Checking the answer against the passages…")
+    return raw
+
+
+def _stream_direct(assistant: Assistant, turn: Turn) -> list[str]:
+    """A tool's or a fallback's answer, streamed as the answer itself (only the app's own tool markdown unescaped)."""
+    raw: list[str] = []
+
+    def pieces() -> Iterator[str]:
+        for piece in assistant.stream(turn):
+            raw.append(piece)
+            yield piece if turn.kind == "tool" else escape(piece)
+
+    st.write_stream(pieces())
+    return raw
+
+
+def _answer(question: str, settings: Settings, config: BackendConfig) -> None:
+    """Answer one question live, log it for MLOps, store both halves of the turn and redraw."""
+    state = _state()
     index = session_index(settings)
     previous = next((m["content"] for m in reversed(state["rag_messages"]) if m["role"] == "user"), "")
     with st.chat_message("user"):
@@ -382,30 +415,7 @@ def chat(settings: Settings) -> None:
         turn = assistant.prepare(question, previous, mode=settings.mode, k=settings.k)
         for notice in turn.notices:
             st.info(escape(notice), icon=":material/info:")
-        raw: list[str] = []
-        if turn.kind == "rag":
-            # the draft is never shown as the answer: it streams, labelled, inside a status box until verified
-            writing = "Writing a lead sentence, then checking it against the passages…"
-            with st.status(writing, expanded=True) as status:
-                draft = st.empty()
-
-                def waiting(ahead: int, waited_s: float) -> None:
-                    # the one local model answers in arrival order: say where this question stands
-                    status.update(label=waiting_message(ahead, waited_s), state="running")
-
-                for piece in assistant.stream(turn, on_wait=waiting):
-                    if not raw:
-                        status.update(label=writing)
-                    raw.append(piece)
-                    draft.caption(f"Draft (unverified): {escape(''.join(raw))}")
-                status.update(label="Checking the answer against the passages…")
-        else:
-            def pieces() -> Iterator[str]:
-                for piece in assistant.stream(turn):
-                    raw.append(piece)
-                    yield piece if turn.kind == "tool" else escape(piece)
-
-            st.write_stream(pieces())
+        raw = _stream_draft(assistant, turn) if turn.kind == "rag" else _stream_direct(assistant, turn)
         assistant.finish(turn, "".join(raw))
         hooks.log_rag(question, turn.results.best_dense if turn.results else None, turn.kind, turn.faithfulness,
                       started)
@@ -415,6 +425,21 @@ def chat(settings: Settings) -> None:
     state["rag_messages"] += [{"role": "user", "content": question},
                               {"role": "assistant", "content": turn.answer, "turn": turn}]
     st.rerun()  # redraw the finished turn with its citations and thumbs
+
+
+def chat(settings: Settings) -> None:
+    """The conversation: history, input, a streamed answer with citations."""
+    config = backend_config()
+    _chat_header(settings, config)
+    _history()
+    question = st.chat_input("Ask about this portfolio…", key="rag_question") or _state().pop("rag_pending", None)
+    if question:
+        _answer(question, settings, config)
+    # the page is drawn; the shared index, model and injection classifier load in the background, so the
+    # first answer is quick without holding up the page
+    elif not warm_up(settings, config):
+        st.caption(":material/hourglass_top: The retriever and the language model are loading in the background "
+                   "(first visit after a restart); a question asked in the next seconds waits for them.")
 
 
 def feedback_summary() -> None:
