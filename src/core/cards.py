@@ -47,6 +47,15 @@ TRACKED_LIBRARIES = (
 )
 
 
+#: ``Metric.fmt`` -> (scale, number format, unit, whether the ± std is shown).
+FORMATS: dict[str, tuple[float, str, str, bool]] = {
+    "pct": (100, ".1f", "%", True),
+    "float": (1, ".3f", "", True),
+    "ms": (1, ".1f", " ms", False),
+    "per_s": (1, ",.0f", "/s", False),
+}
+
+
 @dataclass
 class Metric:
     """One reported number, with the protocol that produced it."""
@@ -56,23 +65,16 @@ class Metric:
     protocol: str = ""
     #: Optional spread, e.g. the std over CV folds.
     std: float | None = None
-    #: How to show it: "pct" (0.93 -> 93.0%), "float" (0.861), "ms", "per_s".
+    #: How to show it, a key of :data:`FORMATS`: "pct" (0.93 -> 93.0%), "float" (0.861), "ms", "per_s".
     fmt: str = "float"
 
     def formatted(self) -> str:
-        """Human-readable value, with ± std when present."""
-        spread = ""
-        if self.fmt == "pct":
-            if self.std is not None:
-                spread = f" ± {self.std * 100:.1f}"
-            return f"{self.value * 100:.1f}{spread}%"
-        if self.fmt == "ms":
-            return f"{self.value:.1f} ms"
-        if self.fmt == "per_s":
-            return f"{self.value:,.0f}/s"
-        if self.std is not None:
-            spread = f" ± {self.std:.3f}"
-        return f"{self.value:.3f}{spread}"
+        """Human-readable value, with ± std when present (and the format shows one)."""
+        scale, spec, unit, shows_spread = FORMATS.get(self.fmt, FORMATS["float"])
+        text = format(self.value * scale, spec)
+        if shows_spread and self.std is not None:
+            text += f" ± {format(self.std * scale, spec)}"
+        return text + unit
 
 
 @dataclass

@@ -132,21 +132,23 @@ class ModelArtifact:
         """The training command that writes the folder."""
         return train_command(self.demo)
 
+    def where(self, folder: Path | None = None) -> Path:
+        """``folder``, or the committed one when it is None (every method below takes either)."""
+        return Path(folder) if folder is not None else self.folder
+
     def missing(self, folder: Path | None = None) -> list[str]:
         """The required files (card included) that are not in the folder."""
-        where = Path(folder) if folder is not None else self.folder
-        return [name for name in (CARD_FILE, *self.files) if not (where / name).exists()]
+        return [name for name in (CARD_FILE, *self.files) if not (self.where(folder) / name).exists()]
 
     def require(self, folder: Path | None = None) -> Path:
         """The folder, or :class:`ModelMissingError` naming what is missing and the command."""
-        where = Path(folder) if folder is not None else self.folder
-        if missing := self.missing(where):
-            raise ModelMissingError(self.demo, where, self.command, f"(missing: {', '.join(missing)})")
-        return where
+        if missing := self.missing(folder):
+            raise ModelMissingError(self.demo, self.where(folder), self.command, f"(missing: {', '.join(missing)})")
+        return self.where(folder)
 
     def version(self, folder: Path | None = None) -> str:
         """:func:`card_version` of the folder."""
-        return card_version(Path(folder) if folder is not None else self.folder)
+        return card_version(self.where(folder))
 
     def load_function(self) -> Loader:
         """The demo's ``load(folder)`` (imports the demo's predict module), checked by :func:`check_loader`."""

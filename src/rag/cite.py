@@ -9,7 +9,9 @@ the reason it failed. This is what the "What the model wrote (unverified)" panel
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -39,21 +41,36 @@ class CitedSentence:
     kept_citation: int | None = None
 
 
-@dataclass
-class Attribution:
-    """Citations for a whole text."""
+class Faithful:
+    """Faithfulness, defined once for the raw answer (:class:`Attribution`) and the shown one.
 
-    sentences: list[CitedSentence]
+    A subclass has ``sentences`` and says which of them are claims (``is_claim``) and which claims
+    check out (``backed``), both as ``staticmethod``s of one sentence.
+    """
+
+    sentences: list[Any]
+    is_claim: ClassVar[Callable[[Any], bool]]
+    backed: ClassVar[Callable[[Any], bool]]
 
     @property
-    def claims(self) -> list[CitedSentence]:
-        return [s for s in self.sentences if s.note != "abstains"]
+    def claims(self) -> list[Any]:
+        """The sentences that assert something (not abstentions or the app's own notes)."""
+        return [s for s in self.sentences if self.is_claim(s)]
 
     @property
     def faithfulness(self) -> float | None:
-        """Share of claim sentences that are supported; None when the text makes no claim."""
+        """Share of claim sentences that check out; None when the text makes no claim."""
         claims = self.claims
-        return sum(s.supported for s in claims) / len(claims) if claims else None
+        return sum(self.backed(s) for s in claims) / len(claims) if claims else None
+
+
+@dataclass
+class Attribution(Faithful):
+    """Citations for a whole text: a claim is any sentence that does not abstain, backed when supported."""
+
+    sentences: list[CitedSentence]
+    is_claim = staticmethod(lambda s: s.note != "abstains")
+    backed = staticmethod(lambda s: s.supported)
 
 
 def split_answer(text: str) -> list[str]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from src.rag.cite import Attribution
+from src.rag.cite import Attribution, Faithful
 from src.rag.extract import GENERIC, Candidate, Extraction, content_terms
 from src.rag.prompt import SHOWN_CHARS, Evidence, ev_sentence
 from src.rag.retrieve import tokenize
@@ -49,20 +49,12 @@ class ShownSentence:
 
 
 @dataclass
-class ShownAnswer:
-    """The verified answer, sentence by sentence."""
+class ShownAnswer(Faithful):
+    """The verified answer, sentence by sentence: every sentence but a note is a claim, backed when verified."""
 
     sentences: list[ShownSentence] = field(default_factory=list)
-
-    @property
-    def claims(self) -> list[ShownSentence]:
-        return [s for s in self.sentences if s.kind != "note"]
-
-    @property
-    def faithfulness(self) -> float | None:
-        """Share of shown claim sentences that are verified (None when nothing is claimed)."""
-        claims = self.claims
-        return sum(s.verified for s in claims) / len(claims) if claims else None
+    is_claim = staticmethod(lambda s: s.kind != "note")
+    backed = staticmethod(lambda s: s.verified)
 
     @property
     def text(self) -> str:

@@ -49,6 +49,12 @@ class IngestError(ValueError):
         super().__init__(message)
         self.reason = reason
 
+    @classmethod
+    def caused_by(cls, exc: BaseException, message: str, reason: str) -> IngestError:
+        """The error a visitor sees for a parser's ``exc``, whose raw text goes to the log instead."""
+        log.info("%s [%s]: %r", message, reason, exc)
+        return cls(message, reason)
+
 
 class Deadline:
     """A wall-clock budget started at creation; readers check it between pages or chunks."""
@@ -59,6 +65,10 @@ class Deadline:
 
     def expired(self) -> bool:
         return time.monotonic() > self._end
+
+    def too_slow(self, name: str) -> IngestError:
+        """The refusal of a file that used up the budget before any of its text was read."""
+        return IngestError(f"{name} took more than {self.seconds:.0f} s to read and was not added.", reason="too_slow")
 
 
 @dataclass
@@ -137,9 +147,8 @@ def _open_pdf(data: bytes, name: str):  # -> pypdf.PdfReader (imported lazily: p
     except IngestError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError, AttributeError) as exc:
-        log.info("PDF %s rejected: %r", name, exc)
-        raise IngestError(f"{name} is not a readable PDF (it is damaged, or not a PDF at all).",
-                          reason="not_pdf") from exc
+        raise IngestError.caused_by(exc, f"{name} is not a readable PDF (it is damaged, or not a PDF at all).",
+                                    "not_pdf") from exc
     return reader
 
 
@@ -191,8 +200,7 @@ def _read_pdf_pages(data: bytes, name: str, deadline: Deadline) -> tuple[str, li
     for number in range(min(total, MAX_PDF_PAGES)):
         if deadline.expired():
             if not pages:
-                raise IngestError(f"{name} took more than {deadline.seconds:.0f} s to read and was not added.",
-                                  reason="too_slow")
+                raise deadline.too_slow(name)
             notes.append(f"Reading stopped after {deadline.seconds:.0f} s: pages {number + 1} to "
                          f"{min(total, MAX_PDF_PAGES)} were skipped.")
             break

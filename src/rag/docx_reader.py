@@ -17,7 +17,6 @@ character cap and at the deadline.
 from __future__ import annotations
 
 import io
-import logging
 import re
 import struct
 import zipfile
@@ -26,8 +25,6 @@ from collections.abc import Iterator
 from xml.parsers import expat
 
 from src.rag.documents import MAX_DOCX_UNZIPPED, MAX_ZIP_RATIO, Deadline, IngestError
-
-log = logging.getLogger(__name__)
 
 #: Small files get this much room whatever the ratio (a 20 KB DOCX legitimately holds 300 KB of XML).
 MIN_BUDGET = 2 * 1024 * 1024
@@ -95,7 +92,8 @@ def _open(data: bytes, name: str) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
-        raise IngestError(f"{name} is not a valid DOCX file (it is not a zip archive).", reason="not_docx") from exc
+        raise IngestError.caused_by(exc, f"{name} is not a valid DOCX file (it is not a zip archive).",
+                                    "not_docx") from exc
     if _DOCUMENT not in names:
         raise IngestError(f"{name} is a zip archive but not a Word document.", reason="not_docx")
     return archive
@@ -144,7 +142,8 @@ def inflate(data: bytes, info: zipfile.ZipInfo, budget: Budget, deadline: Deadli
             try:
                 out = inflater.decompress(pending, _OUT_STEP)  # max_length: never a big burst in memory
             except zlib.error as exc:
-                raise IngestError(f"{name} is a damaged DOCX file (a part does not unzip).", reason="damaged") from exc
+                raise IngestError.caused_by(exc, f"{name} is a damaged DOCX file (a part does not unzip).",
+                                            "damaged") from exc
             pending = inflater.unconsumed_tail
         if not out:
             continue
@@ -153,8 +152,7 @@ def inflate(data: bytes, info: zipfile.ZipInfo, budget: Budget, deadline: Deadli
         if produced > info.file_size:
             raise budget.refuse(f"holds more data than it declares ({info.file_size:,} bytes for {info.filename})")
         if deadline.expired():
-            raise IngestError(f"{name} took more than {deadline.seconds:.0f} s to read and was not added.",
-                              reason="too_slow")
+            raise deadline.too_slow(name)
         crc = zlib.crc32(out, crc)
         yield out
     if produced != info.file_size or crc != info.CRC:
@@ -303,9 +301,8 @@ def _parse(chunks: Iterator[bytes], handler: _Styles | _Text, name: str) -> bool
         raise IngestError(f"{name} contains XML declarations that Word never writes (a DTD or entities); "
                           "it was refused as unsafe.", reason="unsafe_xml") from exc
     except (_TooDeep, expat.ExpatError) as exc:
-        log.info("DOCX XML of %s is malformed: %r", name, exc)
-        raise IngestError(f"{name} is not a readable Word document (its text part is malformed).",
-                          reason="damaged") from exc
+        raise IngestError.caused_by(exc, f"{name} is not a readable Word document (its text part is malformed).",
+                                    "damaged") from exc
     return False
 
 

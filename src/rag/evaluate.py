@@ -28,6 +28,7 @@ from typing import Annotated
 import typer
 
 from src.core.settings import DATA_DIR, ROOT
+from src.core.tables import markdown_table
 from src.rag.chunking import Chunk, ChunkSettings
 from src.rag.corpus import default_documents, load_or_build, with_uploads
 from src.rag.documents import Document, add_uploads
@@ -262,8 +263,7 @@ def answer_figures(index: Index, qa_set: list[QA], n: int) -> dict:
 
 def table(scores: list[Scores]) -> str:
     """A markdown table of the scores."""
-    rows = [f"| {s.mode} | {s.hit1:.3f} | {s.hit5:.3f} | {s.mrr:.3f} |" for s in scores]
-    return "| retriever | hit@1 | hit@5 | MRR |\n|---|---|---|---|\n" + "\n".join(rows)
+    return markdown_table(("retriever", "hit@1", "hit@5", "MRR"), [(s.mode, s.hit1, s.hit5, s.mrr) for s in scores])
 
 
 def describe(rep: SetReport) -> str:

@@ -15,6 +15,7 @@ from dataclasses import asdict
 from src.core.cards import Card, DataRef, Metric, reproduce_command, write_card
 from src.core.hardware import cpu_has_native_bf16
 from src.core.settings import model_dir
+from src.core.tables import markdown_table
 from src.rag import retrieve
 from src.rag.chunking import ChunkSettings
 from src.rag.corpus import default_documents, load_or_build
@@ -25,11 +26,8 @@ OWN_SET = "portfolio (our own write-ups; retrieval tuned here)"
 
 
 def _results_table(reports: list[SetReport]) -> str:
-    rows = ["| QA set | questions | retriever | hit@1 | hit@5 | MRR@10 |", "|---|---|---|---|---|---|"]
-    for rep in reports:
-        for s in rep.scores:
-            rows.append(f"| {rep.name} | {s.n} | {s.mode} | {s.hit1:.1%} | {s.hit5:.1%} | {s.mrr:.3f} |")
-    return "\n".join(rows)
+    rows = [(rep.name, s.n, s.mode, f"{s.hit1:.1%}", f"{s.hit5:.1%}", s.mrr) for rep in reports for s in rep.scores]
+    return markdown_table(("QA set", "questions", "retriever", "hit@1", "hit@5", "MRR@10"), rows)
 
 
 def _margins(reports: list[SetReport]) -> str:

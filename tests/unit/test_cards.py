@@ -40,6 +40,10 @@ def test_metric_formats():
     assert Metric("a", 0.5, fmt="pct").formatted() == "50.0%"
     assert Metric("b", 12.34, fmt="ms").formatted() == "12.3 ms"
     assert Metric("c", 0.8612, std=0.004).formatted() == "0.861 ± 0.004"
+    assert Metric("d", 0.912, std=0.0104, fmt="pct").formatted() == "91.2 ± 1.0%"
+    assert Metric("e", 1234.5, std=3.0, fmt="per_s").formatted() == "1,234/s"  # rates and times show no spread
+    assert Metric("f", 12.34, std=1.0, fmt="ms").formatted() == "12.3 ms"
+    assert Metric("g", 0.5, fmt="unknown").formatted() == "0.500"  # an unknown format reads as a plain float
 
 
 def test_artifact_writer_swaps_only_on_success(tmp_path):

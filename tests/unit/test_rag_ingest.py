@@ -8,7 +8,7 @@ import zipfile
 import docx
 import pytest
 
-from src.rag.documents import MAX_PDF_PAGES, IngestError, add_uploads, load_bytes
+from src.rag.documents import MAX_PDF_PAGES, Deadline, IngestError, add_uploads, load_bytes
 from src.rag.pdfgen import text_pdf
 
 
@@ -97,3 +97,16 @@ def test_a_failed_upload_keeps_the_other_documents():
     collection, messages = add_uploads(collection, [("bad.pdf", b"%PDF garbage"), ("also.md", b"# More\n\nText.")])
     assert set(collection) == {"upload/good.txt", "upload/also.md"}
     assert [level for level, _ in messages] == ["error", "ok"]
+
+
+def test_a_parser_error_reaches_the_log_not_the_visitor(caplog):
+    raw = ValueError("Stream has ended unexpectedly at /Root 0x7f3a")
+    with caplog.at_level("INFO", logger="src.rag.documents"):
+        err = IngestError.caused_by(raw, "x.pdf is not a readable PDF.", "not_pdf")
+    assert str(err) == "x.pdf is not a readable PDF." and err.reason == "not_pdf"
+    assert "0x7f3a" in caplog.text and "0x7f3a" not in str(err)
+
+
+def test_an_expired_deadline_names_the_file_and_its_budget():
+    err = Deadline(3).too_slow("big.docx")
+    assert err.reason == "too_slow" and str(err) == "big.docx took more than 3 s to read and was not added."
