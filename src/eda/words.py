@@ -12,8 +12,8 @@ def pct(x: float) -> str:
 
 
 def ci(low: float, high: float) -> str:
-    """A 95% interval of two rates."""
-    return f"95% CI {low:.1%}–{high:.1%}"
+    """A rate's interval at the story's confidence level (95%)."""
+    return f"{stats.CONFIDENCE:.0%} CI {low:.1%}–{high:.1%}"
 
 
 def points(x: float) -> str:

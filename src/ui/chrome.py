@@ -17,7 +17,7 @@ from src.core import demos
 from src.core.cards import Card, Metric
 from src.core.datasets import DataMissingError
 from src.core.settings import MIRROR_ENV
-from src.ui.loader import load_card
+from src.ui.loader import load_card, pitch
 
 __all__ = ["card_details", "chapter_switcher", "chapters", "data_missing_panel", "error_panel", "guard",
            "load_card", "metric_tiles", "model_card_panel", "page_header", "run_chapter", "show_chapter"]
@@ -29,7 +29,7 @@ def page_header(slug: str, how_it_works: str) -> demos.Demo:
     """Title, one-line pitch and the "How it works" expander of a demo page."""
     demo = demos.get(slug)
     st.title(demo.title)
-    st.markdown(f"##### {demo.pitch}")
+    st.markdown(f"##### {pitch(demo)}")
     with st.expander("How it works", icon=":material/info:"):
         st.markdown(how_it_works)
     return demo

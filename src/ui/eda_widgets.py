@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from src.core import datasets
-from src.eda import data, findings, report, story
+from src.eda import data, findings, report, stats, story
 from src.eda.items import Alerts, Chapter, Item, Metrics, Note, Table
 from src.ui.chrome import chapter_switcher
 from src.ui.loader import load_card, version
@@ -30,12 +30,13 @@ def _frames() -> tuple:
 def how_it_works() -> str:
     """The page's method note; chapter names and the rules' thresholds come from the code."""
     titles = [title.split("· ", 1)[-1].lower() for _, title in story.CHAPTERS.items()]
+    level, effect = f"{stats.CONFIDENCE:.0%}", stats.effect_label(findings.MIN_EFFECT)
     return f"""{len(titles)} chapters, each with its own link: {", ".join(titles[:-1])} and {titles[-1]}.
 **Every number in the text is computed from the data when the page runs** and written into
 sentence templates, with the current filter named; each claim shows its test (chi-square or Mann-Whitney U)
-and an effect size (Cramér's V, rank-biserial r, or a difference in rates with its 95% interval).
+and an effect size (Cramér's V, rank-biserial r, or a difference in rates with its {level} interval).
 
-Findings come from rules in `src/eda/findings.py` (adjusted p < {findings.ALPHA} and at least a small effect), not
+Findings come from rules in `src/eda/findings.py` (adjusted p < {findings.ALPHA} and at least a {effect} effect), not
 from hand-picking; data-quality alerts from checks in `src/eda/quality.py`; segments from k-means on scaled tenure,
 monthly charges and service count. The sidebar filter narrows every chapter, and the whole story downloads as
 one HTML file that opens offline."""
@@ -75,7 +76,7 @@ def download_report(flt: data.Filter) -> None:
     st.sidebar.download_button(
         "Download the story (HTML)", data=lambda: _report(flt, card_version), file_name="why-customers-leave.html",
         mime="text/html", icon=":material/download:", on_click="ignore",
-        help="All six chapters for the current filter, with interactive charts; opens offline.",
+        help=f"All {len(story.CHAPTERS)} chapters for the current filter, with interactive charts; opens offline.",
     )
 
 

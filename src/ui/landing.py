@@ -12,6 +12,7 @@ import streamlit as st
 from src.core import demos
 from src.core.settings import ROOT, portfolio
 from src.ui.chrome import load_card
+from src.ui.loader import pitch
 
 
 def _hero(owner: dict[str, str]) -> None:
@@ -33,7 +34,7 @@ def _hero(owner: dict[str, str]) -> None:
 def _demo_card(demo: demos.Demo) -> None:
     with st.container(border=True, height="stretch"):
         st.markdown(f"#### {demo.icon} {demo.title}")
-        st.markdown(demo.pitch)
+        st.markdown(pitch(demo))
         st.caption(demo.shows)
         card = load_card(demo.slug)
         if card is not None:

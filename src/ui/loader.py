@@ -8,6 +8,7 @@ that depends on the artifact (predictor, card, figures built from stored predict
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -45,6 +46,28 @@ def _card(demo: str, artifact_version: str) -> Card | None:
 def load_card(demo: str) -> Card | None:
     """The demo's committed card, or None; cached until training rewrites it."""
     return _card(demo, version(demo))
+
+
+class _CardExtras(dict):
+    """``{slug[key]}`` in a demo's prose: the ``extra[key]`` its training run wrote into that demo's card."""
+
+    def __missing__(self, slug: str) -> dict[str, Any]:
+        card = load_card(slug)
+        if card is None:
+            raise KeyError(slug)
+        return card.extra
+
+
+def pitch(demo: Any) -> str:
+    """The demo's one-line pitch with its figures read from the cards that hold them (never retyped).
+
+    A field such as ``{churn[rows]:,}`` in ``demo.toml`` is the churn card's ``extra.rows``. Without
+    that card the field is left out, so the sentence still reads ("a data story on telecom customers").
+    """
+    try:
+        return demo.pitch.format_map(_CardExtras())
+    except (KeyError, IndexError, ValueError):
+        return re.sub(r"\{[^{}]*\}\s*", "", demo.pitch)
 
 
 def model_missing_panel(exc: ModelMissingError) -> None:

@@ -29,7 +29,7 @@ from src.rag.feedback import DEFAULT_DB, FeedbackStore
 from src.rag.generate import BackendConfig, GenerationError, Generator, make_generator
 from src.rag.generate_queue import waiting_message
 from src.rag.injection import classifier
-from src.rag.retrieve import MODES, Hit, Index
+from src.rag.retrieve import MODES, RERANK_DEPTH, Hit, Index
 from src.ui import background
 
 log = logging.getLogger("portfolio.rag")
@@ -145,7 +145,8 @@ def advanced_panel() -> Settings:
                             help="Whole sentences repeated from the end of the previous chunk of the same section.")
         overlap = min(overlap, size // 2 - 1)
         mode = st.radio("Retriever", MODES, key="rag_mode", horizontal=True,
-                        help="Hybrid adds BM25 and dense z-scored scores, then reranks the top 20 by best sentence.")
+                        help="Hybrid adds BM25 and dense z-scored scores, then reranks the top "
+                             f"{RERANK_DEPTH} by best sentence.")
         k = st.slider("Passages retrieved", 3, 10, 5, key="rag_k")
         st.caption(f"Generator: {backend_config().describe()}. To use another model, set `RAG_LLM_BASE_URL`, "
                    "`RAG_LLM_MODEL` and `RAG_LLM_API_KEY` (any OpenAI-compatible server) or `RAG_GGUF_PATH` "
@@ -547,7 +548,7 @@ def evaluation(settings: Settings) -> None:
         st.dataframe(_scores_frame([s.__dict__ for s in scores]), hide_index=True, width="stretch")
         st.dataframe(pd.DataFrame(per_question), hide_index=True, width="stretch")
     st.caption(f"QA set: {len(evaluate.load_qa())} questions in `src/rag/qa_set.jsonl`. A hit is a retrieved chunk "
-               "from the answer's file that contains the key phrase; MRR looks 10 deep.")
+               f"from the answer's file that contains the key phrase; MRR looks {evaluate.DEPTH} deep.")
 
 
 def _scores_frame(rows: list[dict]) -> pd.DataFrame:

@@ -6,6 +6,7 @@ All computation lives in ``src/vision``; this module only lays it out.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -359,11 +360,14 @@ def how_it_works(card: Card | None) -> str:
     cfg = card.config
     params = card.metric("parameters (M)")
     minutes = card.metric("training time (min)")
+    cores = re.search(r"(\d+) cores?", card.hardware)
+    cpu = f"a {cores[1]}-core CPU" if cores else "a CPU"
+    shift = f"{cfg['translate']}-pixel" if "translate" in cfg else "pixel"
     return f"""
 An **airbench94 convnet** (Jordan 2024: a frozen patch-whitening first layer, three conv groups with
 scale-free batch norm and GELU{f", {params.value:.1f}M parameters" if params else ""}) trained from scratch on
 **{cfg.get("train_images", 0):,} CIFAR-10 train images** for {cfg.get("epochs", 0):g} epochs
-{f"({minutes.value:.0f} minutes)" if minutes else ""} on a 2-core CPU, with alternating flips, 2-pixel
+{f"({minutes.value:.0f} minutes)" if minutes else ""} on {cpu}, with alternating flips, {shift}
 translations, label smoothing, Nesterov SGD and a Lookahead average of the weights. Every image is
 centre-cropped and shrunk to **32×32**; predictions average the image, its mirror and one-pixel shifts.
 

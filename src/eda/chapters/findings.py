@@ -61,8 +61,8 @@ def build(scope: Scope, card: Card | None = None) -> Chapter:
     rules = (f"a column counts when its test's Benjamini-Hochberg adjusted p-value is below {findings.ALPHA} and "
              f"its effect size is at least {findings.MIN_EFFECT} (Cramér's V for categories, |rank-biserial r| "
              f"for numbers); a category counts when it differs from everyone else by at least "
-             f"{findings.MIN_RATE_GAP * 100:.0f} points, its 95% interval excludes zero, the adjusted p is below "
-             f"{findings.ALPHA} and both sides hold at least {findings.MIN_GROUP} customers")
+             f"{findings.MIN_RATE_GAP * 100:.0f} points, its {stats.CONFIDENCE:.0%} interval excludes zero, "
+             f"the adjusted p is below {findings.ALPHA} and both sides hold at least {findings.MIN_GROUP} customers")
     if not tested:
         return Chapter.of(SLUG, [Note(
             f"Among {scope.who} there is only one outcome, so there is nothing to test. Widen the filter.",

@@ -21,7 +21,8 @@ def build(scope: Scope, card: Card | None = None) -> Chapter:
     frame, base = scope.frame, scope.base
     items: list[Item] = [
         f"Among {scope.who}, {pct(base.value)} left ({ci(base.low, base.high)}). Each chart shows a group's churn "
-        "rate with its 95% Wilson interval; the dashed line is that base rate, and groups above it are in red. "
+        f"rate with its {stats.CONFIDENCE:.0%} Wilson interval; the dashed line is that base rate, and groups "
+        "above it are in red. "
         "Under each chart: the chi-square test of the whole column, and the group furthest from everyone else "
         "when it passes the rules (see Findings).",
     ]
@@ -43,6 +44,6 @@ def build(scope: Scope, card: Card | None = None) -> Chapter:
         items.append(Note(f"Not charted because the filter leaves one group or one outcome: {', '.join(skipped)}."))
     table = pd.concat([rates.churn_rates(frame, c).assign(column=label(c)) for c in WHO_LEAVES], ignore_index=True)
     items.append(Table(table[["column", "group", "customers", "churned", "rate", "ci_low", "ci_high"]],
-                       f"Churn rate by group for {scope.who}, with 95% Wilson intervals.",
+                       f"Churn rate by group for {scope.who}, with {stats.CONFIDENCE:.0%} Wilson intervals.",
                        {"rate": "pct", "ci_low": "pct", "ci_high": "pct"}))
     return Chapter.of(SLUG, items)
