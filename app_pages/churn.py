@@ -8,3 +8,4 @@ pred = w.predictor()
 if pred is not None:
     show_chapter("churn", w.CHAPTERS, pred)
 model_card_panel("churn")
+w.preload()  # drawn from the card and stored figures: the fitted model loads now, for the visitor's own input

@@ -3,12 +3,14 @@
 * the RAG index of the portfolio's own documents, with every sentence vector (``data/cache/rag/``);
 * the injection classifier's embeddings of its labelled set (same folder);
 * the MLflow store with the committed models registered (``data/mlflow.db``, what
-  ``python -m src.pipeline register`` does).
+  ``python -m src.pipeline register`` does);
+* the churn page's first screens (``data/cache/churn/``, :mod:`src.churn.showcase`): the curves, the
+  example customer's prediction, SHAP values and retention offers, and the SHAP summary.
 
 Everything here is rebuilt on demand when it is missing, so this only moves the wait from the first
 visitors to the build: the Docker image runs it. Pages draw without these caches too (the chat loads
-its models in the background); what they save is the first answer's wait, and the runs chapter's
-schema creation.
+its models in the background); what they save is the first answer's wait, the runs chapter's
+schema creation, and the churn chapters' scikit-learn, skops and shap imports (3-4 s cold).
 """
 
 from __future__ import annotations
@@ -37,6 +39,21 @@ def main() -> None:
     started = time.perf_counter()
     added = register_committed()
     log.info("MLflow store ready in %.1f s (registered: %s)", time.perf_counter() - started, ", ".join(added) or "none")
+    churn()
+
+
+def churn() -> None:
+    """The churn page's stored first screens, when the model is committed."""
+    from src.churn import showcase
+    from src.core import contract
+
+    if contract.get("churn").missing():
+        log.info("no churn model: nothing to store for its page")
+        return
+    started = time.perf_counter()
+    built = showcase.build_all()
+    log.info("churn first screens ready in %.1f s (built: %s)", time.perf_counter() - started,
+             ", ".join(built) or "none, all current")
 
 
 if __name__ == "__main__":

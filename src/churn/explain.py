@@ -18,14 +18,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import VotingClassifier
-from sklearn.pipeline import Pipeline
 
 from src.churn.data import ADD_ONS, CATEGORIES, FEATURES
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 #: Features the company can change with an offer; a counterfactual may touch only these.
 ACTIONABLE: tuple[str, ...] = (
@@ -57,6 +58,11 @@ class Explanation:
 
 def _parts(model: object, weight: float = 1.0) -> list[tuple[float, Pipeline]]:
     """The (weight, pipeline) pairs whose log-odds make up the model's score."""
+    # imported here: the page's reasons and offers need no scikit-learn, and importing it costs a second
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.pipeline import Pipeline
+
     if isinstance(model, Pipeline):
         return [(weight, model)]
     if isinstance(model, CalibratedClassifierCV):

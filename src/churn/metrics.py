@@ -10,16 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import calibration_curve
-from sklearn.metrics import (
-    average_precision_score,
-    brier_score_loss,
-    f1_score,
-    log_loss,
-    precision_recall_curve,
-    roc_auc_score,
-    roc_curve,
-)
+
+# scikit-learn is imported inside the functions that use it: the page's economics and fairness need
+# none of it, and importing it costs about a second of a cold visit.
 
 #: The metrics every leaderboard row reports, in order: name -> (higher is better).
 SCORES = {"roc_auc": True, "pr_auc": True, "f1": True, "brier": False, "log_loss": False}
@@ -27,6 +20,8 @@ SCORES = {"roc_auc": True, "pr_auc": True, "f1": True, "brier": False, "log_loss
 
 def scores(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
     """ROC-AUC, PR-AUC (average precision), F1 at ``threshold``, Brier score and log loss."""
+    from sklearn.metrics import average_precision_score, brier_score_loss, f1_score, log_loss, roc_auc_score
+
     return {
         "roc_auc": float(roc_auc_score(y, p)),
         "pr_auc": float(average_precision_score(y, p)),
@@ -38,6 +33,8 @@ def scores(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
 
 def best_f1_threshold(y: np.ndarray, p: np.ndarray) -> float:
     """The probability cut that maximises F1 (searched on a 0.01 grid so it reads well on a slider)."""
+    from sklearn.metrics import f1_score
+
     grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
     f1 = [f1_score(y, p >= t) for t in grid]
     return float(grid[int(np.argmax(f1))])
@@ -48,12 +45,16 @@ def best_f1_threshold(y: np.ndarray, p: np.ndarray) -> float:
 
 def roc(y: np.ndarray, p: np.ndarray) -> pd.DataFrame:
     """False and true positive rate at every threshold."""
+    from sklearn.metrics import roc_curve
+
     fpr, tpr, thr = roc_curve(y, p)
     return pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": np.minimum(thr, 1.0)})
 
 
 def pr(y: np.ndarray, p: np.ndarray) -> pd.DataFrame:
     """Precision and recall at every threshold."""
+    from sklearn.metrics import precision_recall_curve
+
     precision, recall, thr = precision_recall_curve(y, p)
     return pd.DataFrame({"recall": recall[:-1], "precision": precision[:-1], "threshold": thr})
 
@@ -75,6 +76,8 @@ def gains(y: np.ndarray, p: np.ndarray, bins: int = 20) -> pd.DataFrame:
 
 def calibration(y: np.ndarray, p: np.ndarray, bins: int = 10) -> pd.DataFrame:
     """Observed churn rate against mean predicted probability in equal-count bins."""
+    from sklearn.calibration import calibration_curve
+
     observed, predicted = calibration_curve(y, p, n_bins=bins, strategy="quantile")
     return pd.DataFrame({"predicted": predicted, "observed": observed})
 

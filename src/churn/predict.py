@@ -27,11 +27,16 @@ import typer
 
 from src.churn import data
 from src.churn.explain import Explanation, ShapExplainer, batch_reasons, top_reasons
-from src.churn.model import ARTIFACT, MODEL_FILE
 from src.core import cards
 from src.core.cli import fail, read_input
+from src.core.contract import SKOPS_FILE as MODEL_FILE
 from src.core.contract import ModelMissingError
 from src.core.safe_csv import to_csv_bytes
+from src.core.settings import model_dir
+
+#: The committed artifact (as in ``src.churn.model``, which is not imported here: it imports scikit-learn's
+#: estimators, a second of a cold page visit that needs none of them).
+ARTIFACT = model_dir("churn")
 
 #: Types skops may rebuild besides its defaults: the spline basis and the boosted-tree predictor.
 #: Anything else in a model file is refused rather than trusted.

@@ -3,6 +3,11 @@
 Everything in the performance, customer, action, batch and fairness chapters runs from the
 committed artifact alone; the SHAP summary, dependence plot and existing-customer picker also use
 the Telco data when it is on this machine.
+
+A cold visit draws from the card and from :mod:`src.churn.showcase` (the curves, the example
+customer and the SHAP summary, stored per model version) without importing scikit-learn, skops or
+shap; the fitted model loads in the background once the chapter is drawn, and anything the store
+does not hold (another customer, an upload) waits for it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from src.churn import charts, data, metrics
+from src.churn import charts, data, metrics, showcase
 from src.churn.explain import (
     ACTIONABLE,
     IMMUTABLE,
@@ -24,10 +29,10 @@ from src.churn.explain import (
     strongest_interaction,
     top_reasons,
 )
-from src.churn.model import ARTIFACT, CANDIDATES, OOF_FILE
-from src.churn.predict import Predictor
+from src.churn.predict import ARTIFACT, Predictor
 from src.core import contract, datasets
 from src.core.cards import Card
+from src.core.contract import OOF_FILE, ModelMissingError
 from src.core.markdown import escape
 from src.core.safe_csv import to_csv_bytes
 from src.mlops import hooks
@@ -36,24 +41,60 @@ from src.ui import loader
 THRESHOLD_KEY = "churn_threshold"  # survives chapter switches, unlike a widget's own key
 _SLIDER_KEY = "_churn_threshold_slider"
 CUSTOMER_KEY = "churn_customer"
-#: A made-up customer to start the what-if form with: new, monthly contract, fibre, no add-ons.
-EXAMPLE_CUSTOMER: dict[str, Any] = {
-    "gender": "Female", "SeniorCitizen": 0, "Partner": "No", "Dependents": "No", "tenure": 4.0,
-    "PhoneService": "Yes", "MultipleLines": "No", "InternetService": "Fiber optic", "OnlineSecurity": "No",
-    "OnlineBackup": "No", "DeviceProtection": "No", "TechSupport": "No", "StreamingTV": "Yes",
-    "StreamingMovies": "No", "Contract": "Month-to-month", "PaperlessBilling": "Yes",
-    "PaymentMethod": "Electronic check", "MonthlyCharges": 85.0, "TotalCharges": 340.0,
-}
+EXAMPLE_CUSTOMER = showcase.EXAMPLE_CUSTOMER
 _PLOTLY = {"displayModeBar": False}
-_SAMPLE = 1500  # customers in the SHAP summary: enough for the shape, quick to draw
 
 
 # --- cached resources ------------------------------------------------------------------------
 
 
+class CardPredictor(Predictor):
+    """The committed model's card facts (threshold, bands, features) at once; the fitted model on first use.
+
+    Predictions and explanations go to the shared predictor of :func:`src.ui.loader.load_model`
+    (one copy per server, loaded in the background by :func:`preload`), so a chapter that draws from
+    the card and the stored first screens never waits for scikit-learn, skops or shap.
+    """
+
+    def __init__(self, card: Card) -> None:
+        super().__init__(None, card)
+
+    @staticmethod
+    def fitted() -> Predictor:
+        """The loaded predictor (waits for the background load, with the loader's spinner)."""
+        loaded = loader.load_model("churn", panel=False)
+        if loaded is None:  # the artifact vanished after the page checked it
+            raise ModelMissingError("churn", ARTIFACT)
+        return loaded
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """Churn probabilities from the fitted model."""
+        return self.fitted().predict_proba(frame)
+
+    def explain(self, frame: pd.DataFrame) -> Explanation:
+        """SHAP values from the fitted model's explainer."""
+        return self.fitted().explain(frame)
+
+    @property
+    def explainer(self):  # type: ignore[override]  # the loaded predictor's, built once per server
+        """The fitted model's SHAP explainer."""
+        return self.fitted().explainer
+
+
 def predictor() -> Predictor | None:
-    """The committed model (reloaded when training rewrites it), or None with the command that creates it."""
-    return loader.load_model("churn")
+    """The committed model as a :class:`CardPredictor` (reloaded when training rewrites it), or None with the
+    command that creates it."""
+    card = loader.load_card("churn")
+    if card is None or not loader.model_ready("churn"):
+        if card is None:
+            loader.model_ready("churn")  # the panel with the training command
+        return None
+    return CardPredictor(card)
+
+
+def preload() -> None:
+    """Start loading the fitted model in the background (call once the chapter is drawn)."""
+    loader.preload("churn")
 
 
 def how_it_works(card: Card | None) -> str:
@@ -62,7 +103,7 @@ def how_it_works(card: Card | None) -> str:
     rows = card.extra.get("rows") if card is not None else None
     folds, tie = cfg.get("folds", "k"), cfg.get("tie_tolerance")
     board = card.extra.get("leaderboard", []) if card is not None else []
-    compared = sum("+" not in str(r["model"]) for r in board) or len(CANDIDATES)  # "+": the calibrated refit
+    compared = sum("+" not in str(r["model"]) for r in board) or _candidates()  # "+": the calibrated refit
     within = f" within {tie} ROC-AUC of the best" if tie is not None else " close to the best"
     every = f"all {rows:,} customers" if rows else "every customer"
     return f"""
@@ -73,6 +114,12 @@ by a model that never saw them. Explanations are exact **SHAP** values of the mo
 summary of the customers. The retention search tries every combination of up to {MAX_CHANGES} changes to what the
 company controls and keeps the smallest one that works.
 """
+
+
+def _candidates() -> int:
+    from src.churn.model import CANDIDATES  # imports scikit-learn: only without a card to read
+
+    return len(CANDIDATES)
 
 
 @st.cache_data(show_spinner=False)
@@ -93,9 +140,26 @@ def customers() -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner="Computing SHAP values…")
-def _sample_explanation(_predictor: Predictor, version: str) -> Explanation:
-    sample = customers().sample(_SAMPLE, random_state=0)[data.FEATURES]
-    return _predictor.explain(sample)
+def _sample_explanation(_predictor: Predictor, version: str) -> tuple[Explanation, dict[str, str]]:
+    """The SHAP summary of the sampled customers and each feature's dependence partner (stored, else computed)."""
+    return showcase.sample(version) or showcase.build_sample(_predictor.explain, customers(), version)
+
+
+@st.cache_data(show_spinner=False)
+def _example(_predictor: Predictor, version: str) -> showcase.Known:
+    """The example customer's probabilities (with every retention offer's) and SHAP values (stored, else computed)."""
+    return showcase.example(version) or showcase.build_example(_predictor, version)
+
+
+def _proba(pred: Predictor):
+    """``predict_proba`` answering from the stored example customer when it can, else from the model."""
+    known = _example(pred, loader.version("churn"))
+
+    def proba(frame: pd.DataFrame) -> np.ndarray:
+        stored = known.proba(frame)
+        return stored if stored is not None else pred.predict_proba(frame)
+
+    return proba
 
 
 def threshold(pred: Predictor) -> float:
@@ -109,8 +173,7 @@ def threshold(pred: Predictor) -> float:
 @st.cache_data(show_spinner=False)
 def _static_figures(version: str) -> list:
     arrays = oof(version)
-    y, p = arrays["y"], arrays["p"]
-    return [charts.roc(y, p), charts.pr(y, p), charts.gains(y, p), charts.calibration(y, p)]
+    return showcase.figures(version, arrays["y"], arrays["p"])
 
 
 def performance(pred: Predictor) -> None:
@@ -185,11 +248,11 @@ def drivers(pred: Predictor) -> None:
     st.plotly_chart(charts.drivers(top), width="stretch", config=_PLOTLY)
     if not datasets.is_available(data.DATASET):
         raise datasets.DataMissingError(data.DATASET)
-    expl = _sample_explanation(pred, loader.version("churn"))
+    expl, partners = _sample_explanation(pred, loader.version("churn"))
     order = [d["feature"] for d in top]
     st.plotly_chart(charts.beeswarm(expl, order), width="stretch", config=_PLOTLY)
     feature = st.selectbox("Dependence plot for", order, index=0)
-    partner = strongest_interaction(expl, feature)
+    partner = partners.get(feature) or strongest_interaction(expl, feature)
     st.plotly_chart(charts.dependence(expl, feature, partner), width="stretch", config=_PLOTLY)
     additive = "logistic" in pred.card.extra["selected"]
     st.caption(
@@ -251,10 +314,13 @@ def customer(pred: Predictor) -> None:
     row, notes = pred.complete(_current_customer())
     for note in notes:
         st.warning(note, icon=":material/warning:")
+    proba = _proba(pred)
     started = time.perf_counter()
-    p = float(pred.predict_proba(row)[0])
+    p = float(proba(row)[0])
     hooks.log_churn(row.iloc[0], p, pred.risk_band(p), started)
-    contrib = pred.explain(row).for_row(0)
+    stored = _example(pred, loader.version("churn")).explanation(row)
+    explanation = stored if stored is not None else pred.explain(row)
+    contrib = explanation.for_row(0)
     band = pred.risk_band(p)
     left, right = st.columns([1, 2])
     with left:
@@ -263,11 +329,11 @@ def customer(pred: Predictor) -> None:
         st.markdown(f"Risk band: :{colour}-badge[{band}]  ·  threshold {threshold(pred):.2f}")
         st.markdown("**Why, in plain English**")
         st.markdown("\n".join(f"- {r}" for r in top_reasons(contrib, 3)))
-        offer = retention_offers(pred.predict_proba, row.iloc[0].to_dict(), threshold(pred)).best
+        offer = retention_offers(proba, row.iloc[0].to_dict(), threshold(pred)).best
         if offer is not None and offer.after < p:
             st.markdown(f"**Smallest retention offer:** {offer.describe()}: {p:.0%} → {offer.after:.0%}.")
             st.markdown("[All retention options →](./churn?chapter=action)")
-    right.plotly_chart(charts.waterfall(contrib, pred.explainer.base), width="stretch", config=_PLOTLY)
+    right.plotly_chart(charts.waterfall(contrib, explanation.base), width="stretch", config=_PLOTLY)
 
 
 # --- 4. retention action ---------------------------------------------------------------------
@@ -277,7 +343,7 @@ def action(pred: Predictor) -> None:
     """The smallest change to actionable features that brings the customer below the threshold."""
     row, _ = pred.complete(_current_customer())
     t = threshold(pred)
-    result = retention_offers(pred.predict_proba, row.iloc[0].to_dict(), t)
+    result = retention_offers(_proba(pred), row.iloc[0].to_dict(), t)
     st.caption(f"Changes only {', '.join(ACTIONABLE)}; never {', '.join(IMMUTABLE)}. Charges are held fixed "
                "(the offer is free). The customer is the one from the 'One customer' chapter.")
     if result.best is None:
