@@ -29,6 +29,7 @@ import typer
 
 from src.core.cards import read_card, swap_into_place
 from src.core.demos import MODELS
+from src.core.logs import setup_logging
 from src.core.settings import MODELS_DIR, ROOT
 from src.mlops import gate
 
@@ -105,15 +106,6 @@ def _record(demo: str, candidate: Path, decision: gate.Decision) -> None:
         log.warning("could not record the %s gate decision in the registry (%s: %s)", demo, type(exc).__name__, exc)
 
 
-def _setup_logging() -> None:
-    try:
-        from src.core.logs import setup_logging
-    except ImportError:  # the shared set-up lands with the contract work; until then, plain logging
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    else:
-        setup_logging()
-
-
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n\n")[0] if __doc__ else None)
 
 
@@ -124,7 +116,7 @@ def retrain(
     smoke: Annotated[bool, typer.Option(help="Each demo's smoke preset; judged and recorded, never promoted.")] = False,
 ) -> None:
     """Retrain, judge each challenger against the champion, promote only when not worse, and print why."""
-    _setup_logging()
+    setup_logging()
     # A SIGTERM (timeout, CI cancel) unwinds like Ctrl-C, so the challenger's folder is removed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     failed = False
@@ -149,7 +141,7 @@ def register() -> None:
     """Register every committed card the registry does not hold yet (version 1, alias champion)."""
     from src.mlops.registry import register_committed
 
-    _setup_logging()
+    setup_logging()
     added = register_committed()
     typer.echo(f"registered: {', '.join(added) or 'nothing new'}")
 
