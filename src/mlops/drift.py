@@ -183,6 +183,19 @@ METHOD_TITLES = {
 }
 
 
+def rules_text(reference_rows: int, method: str | None = None) -> str:
+    """The rule behind a dataset's verdicts, in words, from the thresholds above (pages show it, never retype it)."""
+    if method == "psi":
+        return f"PSI for every column, drift when PSI ≥ {PSI_THRESHOLD:g}."
+    if reference_rows <= SMALL_REFERENCE:
+        regime = (f"≤ {SMALL_REFERENCE:,} reference rows: K-S (numeric), chi-square or z-test (categorical/binary), "
+                  f"p < {P_VALUE:g}")
+    else:
+        regime = (f"> {SMALL_REFERENCE:,} reference rows: normed Wasserstein (numeric), Jensen-Shannon (categorical), "
+                  f"score ≥ {DISTANCE:g}")
+    return f"Evidently's default tests: {regime}."
+
+
 def dataset_drift(reference: pd.DataFrame, current: pd.DataFrame, kinds: dict[str, str],
                   method: str | None = None, drift_share: float = DRIFT_SHARE) -> DatasetDrift:
     """Every column of ``kinds`` (``{"column": "num"|"cat"}``) tested; drifted when the drifted share >= 0.5."""

@@ -282,14 +282,11 @@ def _drift_tab(frame: pd.DataFrame, demo: str, opts: Options, scenario: str) -> 
     if result is None:
         st.info(f"Fewer than {monitor.MIN_WINDOW} {demo} predictions in this window: nothing to judge yet.")
         return
-    regime = ("≤ 1,000 reference rows: K-S (numeric), chi-square or z-test (categorical/binary), p < 0.05"
-              if result.reference_rows <= drift.SMALL_REFERENCE else
-              "> 1,000 reference rows: normed Wasserstein (numeric), Jensen-Shannon (categorical), score ≥ 0.1")
     verdict = "**drifted**" if result.drifted else "not drifted"
     st.markdown(f"Dataset {verdict}: {sum(c.drifted for c in result.columns)} of {len(result.columns)} columns "
                 f"drifted ({result.share:.0%}; the rule is ≥ {result.drift_share:.0%}). Current window "
                 f"{result.current_rows:,} rows vs {result.reference_rows:,} reference rows.")
-    st.caption(("PSI for every column, drift when PSI ≥ 0.1." if opts.psi else f"Evidently's default tests: {regime}.")
+    st.caption(drift.rules_text(result.reference_rows, "psi" if opts.psi else None)
                + " Tests implemented with scipy following Evidently 0.7's defaults.")
     table = result.frame()
     st.dataframe(table, hide_index=True, width="stretch")

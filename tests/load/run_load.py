@@ -297,6 +297,14 @@ def fresh_round(n: int, log: Path, timeout: float) -> dict:
     return out
 
 
+def _write_report(report: dict, out: Path) -> None:
+    """Add this client's own CPU seconds (the load generator's cost) and write the report as JSON."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    report["client_cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+
+
 def fresh_main(args: argparse.Namespace) -> int:
     """``--fresh-rounds R``: for each N, R rounds of N simultaneous tours, each on a newly started server."""
     report: dict = {"cpu": _cpu_kind(), "host": HOST, "mode": "fresh", "pages": list(PAGES), "rounds": {}}
@@ -309,10 +317,7 @@ def fresh_main(args: argparse.Namespace) -> int:
             report["rounds"][f"N={n} round {r}"] = out
             failures += out["failures"] + len(out["server_problems"])
             _print_round(f"N={n} round {r}", out)
-    report["client_cpu_s"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_utime
-                                   + resource.getrusage(resource.RUSAGE_SELF).ru_stime, 2)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
+    _write_report(report, args.out)
     print(f"CPU: {report['cpu']}; report in {args.out}")
     return 1 if failures else 0
 
@@ -375,10 +380,7 @@ def main() -> int:
             report["phases"][str(n)]["load_average_1min"] = round(os.getloadavg()[0], 1)
             report["phases"][str(n)]["visits_detail"] = [asdict(v) for v in visits]
         report["server_rss_mb"], report["server_peak_rss_mb"] = (round(x) for x in meter.memory_mb())
-    report["client_cpu_s"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_utime
-                                   + resource.getrusage(resource.RUSAGE_SELF).ru_stime, 2)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
+    _write_report(report, args.out)
     report["server_problems"] = server_problems(log)
     _print(report)
     for problem in report["server_problems"][:5]:

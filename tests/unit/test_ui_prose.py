@@ -1,4 +1,4 @@
-"""Page prose reads its figures from cards and code: the pitch fields, and no number retyped in a pitch."""
+"""Page prose reads its figures from cards and code: pitch fields, no number retyped in a pitch, the drift rules."""
 
 from __future__ import annotations
 
@@ -53,3 +53,16 @@ def test_the_eda_pitch_counts_the_customers_the_churn_card_recorded():
 def test_no_pitch_retypes_a_figure(demo):
     prose = re.sub(r"\{[^{}]*\}", "", demo.pitch)  # fields are read from cards
     assert not re.search(r"\d[\d,.]*\d|\d{2,}|\d+%", prose), f"{demo.slug}: a figure typed into the pitch: {prose}"
+
+
+def test_the_drift_rule_text_states_drifts_own_thresholds(monkeypatch):
+    from src.mlops import drift
+
+    small = drift.rules_text(drift.SMALL_REFERENCE)
+    assert f"≤ {drift.SMALL_REFERENCE:,} reference rows" in small and f"p < {drift.P_VALUE:g}" in small
+    large = drift.rules_text(drift.SMALL_REFERENCE + 1)
+    assert f"> {drift.SMALL_REFERENCE:,} reference rows" in large and f"score ≥ {drift.DISTANCE:g}" in large
+    assert drift.rules_text(10, "psi") == f"PSI for every column, drift when PSI ≥ {drift.PSI_THRESHOLD:g}."
+    monkeypatch.setattr(drift, "P_VALUE", 0.01)
+    monkeypatch.setattr(drift, "SMALL_REFERENCE", 5000)
+    assert "≤ 5,000 reference rows" in drift.rules_text(2000) and "p < 0.01" in drift.rules_text(2000)
