@@ -1,4 +1,4 @@
-"""Score text with the three committed models.
+"""Score text with the committed models: the served blend and its parts (MiniLM, TF-IDF), plus VADER.
 
     python -m src.sentiment.predict "not bad at all"
     echo "the soup was cold" | python -m src.sentiment.predict
@@ -8,6 +8,9 @@ For other code (the RAG chat's router calls this as a tool)::
 
     from src.sentiment.predict import predict_text
     predict_text("The staff were lovely.")  # {"label": "positive", "confidence": 0.97, "model": ...}
+
+The served label is the blend's (:mod:`src.sentiment.blend`): a logistic regression over the
+transformer's and the TF-IDF model's log-odds, fitted on held-out train sentences.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from src.core.safe_csv import to_csv_bytes
 from src.core.settings import model_dir
 from src.sentiment import baselines
 from src.sentiment.backend import choose_backend
+from src.sentiment.blend import Blend
 from src.sentiment.data import LABELS
 from src.sentiment.files import read_upload, score_frame
 from src.sentiment.text import CheckedText, InputError, check_text, chunk_text, combine
@@ -51,10 +55,12 @@ CONFIG_FILE, LINEAR_FILE = contract.CONFIG_FILE, contract.LINEAR_FILE
 ARTIFACT = model_dir("sentiment")
 #: The fine-tuned transformer's weight shards (the folder name dates from the LoRA adapter).
 ADAPTER_DIR = contract.ADAPTER_DIR
-#: Display order and names of the three models.
-MODELS: tuple[str, ...] = ("transformer", "linear", "vader")
-MODEL_TITLES = {"transformer": "MiniLM, fine-tuned", "linear": "TF-IDF + logistic regression",
-                "vader": "VADER lexicon"}
+#: Display order and names of the models: the served blend first, then its two parts and VADER.
+MODELS: tuple[str, ...] = ("blend", "transformer", "linear", "vader")
+#: The model whose label the app serves (its parts are shown beside it).
+SERVED = "blend"
+MODEL_TITLES = {"blend": "Served blend: MiniLM + TF-IDF", "transformer": "MiniLM, fine-tuned",
+                "linear": "TF-IDF + logistic regression", "vader": "VADER lexicon"}
 #: Columns of :meth:`Predictor.predict_many`, whatever the rows hold (so no caller meets a KeyError).
 BATCH_COLUMNS = [*(f"{m}_{k}" for m in MODELS for k in ("label", "confidence")), "chunks", "notes", "error"]
 #: Token budget per chunk, leaving room for [CLS] and [SEP].
@@ -77,7 +83,7 @@ class ModelScore:
 
 @dataclass
 class Analysis:
-    """All three models on one text, with the chunks it was split into."""
+    """Every model on one text, with the chunks it was split into."""
 
     text: str
     scores: dict[str, ModelScore]
@@ -97,7 +103,7 @@ class Analysis:
 
 @dataclass
 class Predictor:
-    """The three models plus their calibration, loaded from one artifact folder."""
+    """The models plus their calibration and blend, loaded from one artifact folder."""
 
     transformer: TransformerScorer
     linear: Pipeline
@@ -125,17 +131,27 @@ class Predictor:
         vader = baselines.Vader(**config["calibration"].get("vader", {}))
         return cls(scorer, baselines.load_linear(folder / LINEAR_FILE), vader, config)
 
+    @property
+    def blend(self) -> Blend:
+        """The served blend from the config; before training fits one (or in an artifact without one) it is
+        the temperature-calibrated transformer alone, so the served label never comes from nowhere."""
+        fitted = Blend.from_config(self.config)
+        return fitted if fitted is not None else Blend(1.0 / self.temperature("transformer"), 0.0, 0.0)
+
     def temperature(self, name: str) -> float:
-        """The fitted temperature of the transformer or the linear model (VADER's scaling is in its logits)."""
+        """The fitted temperature of the transformer or the linear model (VADER's scaling is in its logits,
+        the blend's in its weights: 1)."""
         return float(self.config["calibration"].get(name, {}).get("temperature", 1.0))
 
     def raw_logits(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """Uncalibrated log-odds of positive, per model (texts over max_length are truncated: use analyse)."""
         with self.lock:
             transformer = self.transformer.logits(texts)
+        linear = baselines.linear_logits(self.linear, texts)
         return {
+            "blend": self.blend.logits(transformer, linear),
             "transformer": transformer,
-            "linear": baselines.linear_logits(self.linear, texts),
+            "linear": linear,
             "vader": self.vader.logits(texts),
         }
 
@@ -150,7 +166,7 @@ class Predictor:
         return chunk_text(text, self.transformer.token_count, CHUNK_TOKENS)
 
     def analyse(self, text: str) -> Analysis:
-        """Check, chunk and score one text with all three models (raises InputError for unusable text)."""
+        """Check, chunk and score one text with every model (raises InputError for unusable text)."""
         checked = check_text(text)
         pieces = self.chunks(checked.text)
         probs = self.probabilities(pieces)
@@ -217,7 +233,7 @@ def default_predictor() -> Predictor:
 
 
 def predict_text(text: str) -> dict[str, object]:
-    """Sentiment of one English text by the fine-tuned transformer (long texts are chunked, not truncated).
+    """Sentiment of one English text by the served blend (long texts are chunked, not truncated).
 
     Returns ``{"label": "positive"|"negative", "confidence": float, "model": str, "chunks": int,
     "notes": [...], "others": {model: {"label", "confidence"}}}``. Raises
@@ -225,15 +241,16 @@ def predict_text(text: str) -> dict[str, object]:
     over-long, emoji-only or non-English text.
     """
     analysis = default_predictor().analyse(text)
-    best = analysis.scores["transformer"]
+    best = analysis.scores[SERVED]
     return {
         "label": best.label,
         "confidence": round(best.confidence, 4),
-        "model": "all-MiniLM-L6-v2, fine-tuned on SST-2 (temperature-calibrated)",
+        "model": ("a logistic blend of all-MiniLM-L6-v2 fine-tuned on SST-2 and a TF-IDF logistic regression "
+                  "(blend fitted on held-out SST-2 train sentences)"),
         "chunks": len(analysis.chunks),
         "notes": analysis.notes,
         "others": {MODEL_TITLES[n]: {"label": s.label, "confidence": round(s.confidence, 4)}
-                   for n, s in analysis.scores.items() if n != "transformer"},
+                   for n, s in analysis.scores.items() if n != SERVED},
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import time
 
 import pandas as pd
@@ -16,10 +17,11 @@ from src.core.safe_csv import to_csv_bytes
 from src.core.settings import model_dir
 from src.mlops import hooks
 from src.sentiment import behaviour, explain, showcase
-from src.sentiment.backend import backend_reason, choose_backend
+from src.sentiment.backend import backend_accuracy, backend_reason, choose_backend
+from src.sentiment.blend import decompose
 from src.sentiment.explain import Attribution
 from src.sentiment.files import MAX_ROWS, MAX_UPLOAD_BYTES, read_upload, score_frame, text_columns
-from src.sentiment.predict import MODEL_TITLES, MODELS, Analysis, Predictor
+from src.sentiment.predict import CONFIG_FILE, MODEL_TITLES, MODELS, SERVED, Analysis, Predictor
 from src.sentiment.text import InputError
 from src.ui.loader import load_model, version
 
@@ -44,13 +46,16 @@ def how_it_works() -> str:
     if card is not None:
         method = "fully fine-tuned" if card.config.get("method") == "full" else "fine-tuned with LoRA adapters"
         row = next((r for r in card.extra.get("comparison", []) if r["model"] == MODEL_TITLES["transformer"]), None)
-        size = f" ({row['artifact bytes'] / 1e6:.0f} MB of float16 weights)" if row else ""
+        size = f" ({row['artifact bytes'] / 1e6:.0f} MB: int8 matrices, the rest float16)" if row else ""
     return f"""
 Three models read the same text, all trained on **SST-2** (labelled movie-review phrases):
 - **VADER**, a hand-built lexicon with rules for negation and emphasis: nothing learnt;
 - **TF-IDF + logistic regression** on word and character n-grams;
 - **all-MiniLM-L6-v2**, the packaged sentence encoder with a new head, {method} on a 2-core CPU; only the
   weights that differ from the packaged model are committed{size}.
+
+The label the app serves comes from a **blend** of the last two: a logistic regression over MiniLM's and the
+TF-IDF model's log-odds, fitted on held-out training sentences (the model card gives its weights and figures).
 
 Confidences are calibrated (temperature scaling, fitted on held-out training sentences). Texts longer than the
 model's window are split on sentences and combined, never cut. English only: other languages are flagged as out
@@ -64,9 +69,8 @@ def backend_note() -> None:
         return
     backend = choose_backend()  # what the predictor uses, without loading it for this caption
     why = backend_reason(backend)
-    card = load_card("sentiment")
-    accuracy = (card.extra.get("results", {}).get("transformer", {}).get("backends", {}) if card else {}).get(backend)
-    measured = f", dev accuracy {accuracy:.1%} with this backend at training time" if accuracy else ""
+    dev = backend_accuracy().get(backend, {}).get("dev")
+    measured = f", served blend's dev accuracy {dev:.1%} with this backend (model card)" if dev else ""
     st.caption(f"Transformer inference backend: **{backend}** ({why}{measured}).")
 
 
@@ -93,7 +97,7 @@ def analyse_or_warn(text: str) -> Analysis | None:
         except InputError as exc:
             st.warning(str(exc), icon=":material/block:")
             return None
-        best = analysis.scores["transformer"]
+        best = analysis.scores[SERVED]
         hooks.log_sentiment(text, best.label, best.confidence, started)
     for note in analysis.notes:
         st.info(note, icon=":material/info:")
@@ -101,19 +105,21 @@ def analyse_or_warn(text: str) -> Analysis | None:
 
 
 def verdicts(analysis: Analysis) -> None:
-    """Each model's label and calibrated confidence side by side, with a disagreement flag."""
+    """Each model's label and calibrated confidence side by side (the served blend first), with a disagreement
+    flag."""
     cols = st.columns(len(MODELS))
     for col, name in zip(cols, MODELS, strict=True):
         score = analysis.scores[name]
         icon = "👍" if score.label == "positive" else "👎"
         col.metric(MODEL_TITLES[name], f"{icon} {score.label}", f"{score.confidence:.0%} confident", delta_color="off",
-                   help="Calibrated confidence: temperature scaling (Platt scaling for VADER) fitted on held-out "
+                   help="Calibrated confidence: temperature scaling (Platt scaling for VADER; the blend is itself a "
+                        "logistic regression) fitted on held-out "
                         "SST-2 train sentences.")
     if analysis.disagree:
         labels = ", ".join(f"{MODEL_TITLES[n]}: {s.label}" for n, s in analysis.scores.items())
         st.warning(f"The models disagree ({labels}).", icon=":material/call_split:")
     else:
-        st.success("All three models agree.", icon=":material/check:")
+        st.success("All the models agree.", icon=":material/check:")
 
 
 def chunk_table(analysis: Analysis) -> None:
@@ -143,42 +149,74 @@ def attribution_html(attr: Attribution) -> str:
     return '<div style="line-height:2;font-size:1.1rem">' + "".join(out) + "</div>"
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _config(artifact_version: str) -> dict:
+    try:
+        return json.loads((model_dir("sentiment") / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _shares(chunk: dict) -> dict[str, float] | None:
+    """The served blend's log-odds for one chunk split into MiniLM's share, TF-IDF's share and the bias."""
+    return decompose(_config(version("sentiment")), float(chunk[MODEL_TITLES["transformer"]]),
+                     float(chunk[MODEL_TITLES["linear"]]))
+
+
 def why(text: str) -> None:
-    """Transformer attributions toward a chosen class, next to the linear model's n-gram weights."""
+    """The served blend split into its two parts, each part with its own reasons: integrated-gradient word
+    attributions for MiniLM and n-gram weights for TF-IDF."""
     analysis = analyse_or_warn(text)
     if analysis is None:
         return
-    predicted = analysis.scores["transformer"].label
+    predicted = analysis.scores[SERVED].label
     target = st.radio("Explain the class", ["positive", "negative"], index=["positive", "negative"].index(predicted),
-                      horizontal=True, help=f"The transformer predicted **{predicted}**.")
+                      horizontal=True, help=f"The served blend predicted **{predicted}**.")
+    sign = 1 if target == "positive" else -1
+    first = _shares(analysis.chunks[0])
+    if first is not None:
+        st.markdown(
+            f"The served label comes from the blend: log-odds = **{first['w_transformer']:.2f} x MiniLM's** + "
+            f"**{first['w_linear']:.2f} x TF-IDF's** {first['bias']:+.2f} (fitted on held-out training sentences). "
+            "Each part's reasons are below; scaled by its weight, each is that part's share of the blend.")
     left, right = st.columns([3, 2])
     with left:
-        st.markdown(f"**{MODEL_TITLES['transformer']}**: integrated gradients toward *{target}*")
-        pieces = [c["text"] for c in analysis.chunks]
-        for piece in pieces[:5]:
-            attr = showcase.attribution(stored(), str(piece), target) or explain.explain_transformer(
-                predictor(), str(piece), target)
+        st.markdown(f"**{MODEL_TITLES['transformer']}**: integrated gradients toward *{target}* (the transformer's "
+                    "share of the blend)")
+        pieces = analysis.chunks
+        for chunk in pieces[:5]:
+            piece = str(chunk["text"])
+            attr = showcase.attribution(stored(), piece, target) or explain.explain_transformer(
+                predictor(), piece, target)
             st.html(attribution_html(attr))
-            st.caption(f"Green pushes toward {target}, red away from it. Attributions sum to "
-                       f"{sum(s for *_, s in attr.spans):+.3f} vs the model's margin change {attr.margin_gap:+.3f} "
-                       f"(completeness error {attr.delta:.1e}: small means faithful).")
+            shares = _shares(chunk)
+            share = (f" In the blend this chunk's MiniLM share is {sign * shares['transformer']:+.2f} toward {target}, "
+                     f"TF-IDF's {sign * shares['linear']:+.2f}, the bias {sign * shares['bias']:+.2f}."
+                     if shares else "")
+            st.caption(f"Green pushes the transformer toward {target}, red away from it. Attributions sum to "
+                       f"{sum(s for *_, s in attr.spans):+.3f} vs the transformer's margin change "
+                       f"{attr.margin_gap:+.3f} from an all-padding input (completeness error {attr.delta:.1e}: small "
+                       f"means faithful).{share}")
         if len(pieces) > 5:
             st.info(f"Attributions are shown for the first 5 of {len(pieces)} chunks.")
     with right:
-        st.markdown("**TF-IDF + logistic regression**: top n-grams")
+        w_linear = first["w_linear"] if first else 1.0
+        st.markdown("**TF-IDF + logistic regression**: top n-grams" + (" (its share of the blend)" if first else ""))
         ngrams = (stored() or {}).get("ngrams", {}).get(analysis.text)
         top = pd.DataFrame(ngrams if ngrams is not None else explain.explain_linear(predictor(), analysis.text,
                                                                                     showcase.TOP_NGRAMS))
         if top.empty:
             st.caption("No known n-grams in this text.")
             return
-        sign = 1 if target == "positive" else -1
-        top["weight"] = sign * top["weight"]
+        top["weight"] = sign * w_linear * top["weight"]
         fig = go.Figure(go.Bar(x=top["weight"], y=top["ngram"], orientation="h",
                                marker_color=["#228b22" if w > 0 else "#cd3232" for w in top["weight"]]))
         fig.update_layout(height=320, margin={"l": 0, "r": 0, "t": 10, "b": 0}, yaxis={"autorange": "reversed"},
-                          xaxis_title=f"contribution toward {target}")
+                          xaxis_title=f"contribution toward {target}" + (" in the blend's log-odds" if first else ""))
         st.plotly_chart(fig, width="stretch")
+        if first:
+            st.caption(f"Each bar is the n-gram's tf-idf value x its coefficient x the blend's TF-IDF weight "
+                       f"{w_linear:.2f}, computed on the whole text.")
 
 
 def batch() -> None:
@@ -235,7 +273,8 @@ def behaviour_tests() -> None:
         for n in MODELS})
     st.caption("`label`: must get the expected label. Entity swaps and typos: every variant must keep it. "
                "Intensifiers: the stronger wording must be at least as confident. Neutral: confidence must stay "
-               "below 80%; a two-class model has no 'neutral', so this checks that it at least hesitates.")
+               "below 80%; a two-class model has no 'neutral', so this checks that it at least hesitates. The "
+               "served label is the blend's.")
     for capability, title in behaviour.CAPABILITIES.items():
         rows = results[results["capability"] == capability]
         wide = rows.pivot_table(index="case", columns="model", values="passed", aggfunc="first", sort=False)
@@ -246,7 +285,7 @@ def behaviour_tests() -> None:
 def model_report(card: Card) -> None:
     """Confusion matrix, accuracy by length, reliability diagram and the comparison table, from the card."""
     extra = card.extra
-    st.markdown("**Three models on SST-2 dev**")
+    st.markdown("**The served blend and the three models on SST-2 dev**")
     comparison = pd.DataFrame(extra["comparison"])
     comparison["artifact bytes"] = comparison["artifact bytes"].map(lambda b: f"{b / 1e6:.1f} MB" if b else "lexicon")
     st.dataframe(comparison, hide_index=True, width="stretch", column_config={

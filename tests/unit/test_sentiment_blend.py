@@ -1,0 +1,80 @@
+"""The served blend: a logistic regression over the transformer's and the TF-IDF model's log-odds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from src.core.calibration import probabilities
+from src.sentiment import baselines
+from src.sentiment.blend import Blend, cv_accuracy, decompose, fit_blend
+from src.sentiment.predict import MODELS, SERVED, Predictor
+
+TEXTS = ["a lovely warm film", "a dull tedious mess", "lovely and moving", "tedious and dull"]
+
+
+class FixedTransformer:
+    """Stands in for the TransformerScorer: fixed log-odds per text (no torch)."""
+
+    def __init__(self, logits: dict[str, float]) -> None:
+        self.table = logits
+
+    def logits(self, texts):
+        return np.array([self.table[t] for t in texts], dtype=np.float32)
+
+    def token_count(self, text: str) -> int:
+        return len(text.split())
+
+    def token_stats(self, texts):
+        return [len(t.split()) for t in texts], [0 for _ in texts]
+
+
+def _predictor(config: dict) -> Predictor:
+    linear = Pipeline([("features", TfidfVectorizer()), ("clf", LogisticRegression())]).fit(TEXTS, [1, 0, 1, 0])
+    transformer = FixedTransformer(dict(zip(TEXTS, [3.0, -2.5, 1.5, -0.5], strict=True)))
+    return Predictor(transformer, linear, baselines.Vader(), config)  # type: ignore[arg-type]
+
+
+def test_fit_recovers_the_logistic_combination_it_was_drawn_from():
+    rng = np.random.default_rng(0)
+    z_t, z_l = rng.normal(0, 3, 4000), rng.normal(0, 2, 4000)
+    true = Blend(0.8, 0.3, -0.4)
+    y = (rng.random(4000) < 1 / (1 + np.exp(-true.logits(z_t, z_l)))).astype(int)
+    fitted = fit_blend(z_t, z_l, y)
+    assert fitted.w_transformer == pytest.approx(0.8, abs=0.1) and fitted.w_linear == pytest.approx(0.3, abs=0.1)
+    assert fitted.bias == pytest.approx(-0.4, abs=0.15)
+    assert 0.5 < cv_accuracy(z_t, z_l, y) <= 1.0
+
+
+def test_served_logits_are_the_blend_of_both_parts():
+    blend = Blend(0.46, 0.33, -0.5)
+    predictor = _predictor({"calibration": {"transformer": {"temperature": 1.8}}, "blend": blend.to_dict()})
+    z = predictor.raw_logits(TEXTS)
+    assert set(z) == set(MODELS) and MODELS[0] == SERVED
+    expected = 0.46 * z["transformer"] + 0.33 * baselines.linear_logits(predictor.linear, TEXTS) - 0.5
+    np.testing.assert_allclose(z[SERVED], expected, rtol=1e-6)
+    p = predictor.probabilities(TEXTS)[SERVED]  # the blend is calibrated by its own fit: no temperature
+    np.testing.assert_allclose(p, 1 / (1 + np.exp(-expected)), rtol=1e-6)
+    assert predictor.analyse("a lovely warm film").scores[SERVED].label == "positive"
+
+
+def test_without_a_fitted_blend_the_served_model_is_the_calibrated_transformer():
+    predictor = _predictor({"calibration": {"transformer": {"temperature": 2.0}}})
+    p = predictor.probabilities(TEXTS)
+    np.testing.assert_allclose(p[SERVED], p["transformer"], rtol=1e-6)
+    assert Blend.from_config({}) is None
+
+
+def test_the_page_splits_the_blend_into_each_parts_share():
+    blend, temps = Blend(0.5, 0.25, 0.1), {"transformer": {"temperature": 1.7}, "linear": {"temperature": 1.3}}
+    z_t, z_l = 2.4, -1.1
+    p_t, p_l = probabilities(np.array([z_t]), 1.7)[0], probabilities(np.array([z_l]), 1.3)[0]
+    shares = decompose({"calibration": temps, "blend": blend.to_dict()}, p_t, p_l)
+    assert shares is not None
+    assert shares["transformer"] == pytest.approx(0.5 * z_t, rel=1e-5)
+    assert shares["linear"] == pytest.approx(0.25 * z_l, rel=1e-5)
+    assert shares["total"] == pytest.approx(float(blend.logits(z_t, z_l)), rel=1e-5)
+    assert decompose({"calibration": temps}, p_t, p_l) is None
