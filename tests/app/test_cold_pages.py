@@ -85,7 +85,7 @@ def test_sentiment_first_screens_come_from_the_stored_showcase_without_torch():
     from src.sentiment.predict import MODEL_TITLES
 
     # every model's stored verdict on the example, the served blend's included (the card panel's metrics too)
-    verdicts = [v for v in result["shown"]["analyse"] if v.split(": ")[0] in MODEL_TITLES.values()]
+    verdicts = [v for v in result["shown"]["analyse"] if v.rsplit(": ", 1)[0] in MODEL_TITLES.values()]
     assert len(verdicts) == len(MODEL_TITLES) and all(v.endswith(("positive", "negative")) for v in verdicts), verdicts
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from src.core.settings import model_dir
-from src.sentiment.predict import MODEL_TITLES
+from src.sentiment.predict import MODEL_TITLES, MODELS, SERVED
 from tests.conftest import open_page
 
 PAGE = "app_pages/sentiment.py"
@@ -33,11 +33,19 @@ def test_every_chapter_renders(chapter):
 
 
 @trained
-def test_analyse_shows_three_models():
+def test_analyse_shows_the_served_blend_first_then_each_model():
     at = _submit("analyse", "What a lovely, warm and funny film.")
     titles = set(MODEL_TITLES.values())
-    labels = [m.value for m in at.metric if m.label in titles]
-    assert len(labels) == 3 and all("positive" in v or "negative" in v for v in labels)
+    shown = [m for m in at.metric if m.label in titles]
+    assert [m.label for m in shown] == [MODEL_TITLES[n] for n in MODELS] and MODELS[0] == SERVED
+    assert all("positive" in m.value or "negative" in m.value for m in shown)
+
+
+@trained
+def test_why_splits_the_served_blend_into_each_parts_share():
+    at = _submit("why", "A warm and funny film, though far too long.")
+    said = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "The served label comes from the blend" in said and "MiniLM share" in said, said[:400]
 
 
 @trained

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -48,12 +49,33 @@ def test_train_writes_a_loadable_artifact(tmp_path):
     assert back.duration_s >= back.extra["epochs"][-1]["seconds"]  # the whole run, not only a part
     assert len(back.extra["epochs"]) == 2 * cfg.evals_per_epoch  # held-out scored evals_per_epoch times an epoch
     assert set(back.extra["results"]["transformer"]["backends"]) == {"bf16", "int8", "fp32"}
+    served = back.extra["results"]["blend"]
+    assert set(served["backends"]["int8"]) == {"held", "dev"}  # what the load-time backend rule reads
+    assert back.headline.name == "dev accuracy (Served blend: MiniLM + TF-IDF)"
+    assert config["blend"] == served["weights"]  # the blend the app serves is the one the card reports
 
     predictor = Predictor.from_artifact(out)
     probs = predictor.probabilities(["the film was wonderful", "the film was awful"])
-    assert set(probs) == {"transformer", "linear", "vader"}
+    assert set(probs) == {"blend", "transformer", "linear", "vader"}
     assert probs["linear"][0] > probs["linear"][1]  # the linear model learns this toy task
     assert np.all((probs["transformer"] >= 0) & (probs["transformer"] <= 1))
+
+
+def test_smoke_without_out_never_writes_the_committed_model(monkeypatch):
+    from src.sentiment import train as train_module
+
+    written = []
+    monkeypatch.setattr(train_module, "load_split", lambda split: pd.DataFrame({"sentence": [], "label": []}))
+    monkeypatch.setattr(train_module, "run", lambda cfg, train, dev, out: written.append(out) or _card())
+    result = CliRunner().invoke(app, ["--smoke"])
+    assert result.exit_code == 0, result.output
+    assert written == [train_module.SMOKE_DIR]
+
+
+def _card() -> SimpleNamespace:
+    """Stands in for a Card: what train_app prints of one."""
+    headline = SimpleNamespace(name="dev accuracy (Served blend: MiniLM + TF-IDF)", formatted=lambda: "50.0%")
+    return SimpleNamespace(duration_s=1.0, headline=headline, metrics=[])
 
 
 def test_cli_has_the_options_the_retrain_gate_uses():
