@@ -3,7 +3,8 @@
 * the RAG index of the portfolio's own documents, with every sentence vector (``data/cache/rag/``);
 * the injection classifier's embeddings of its labelled set (same folder);
 * the MLflow store with the committed models registered (``data/mlflow.db``, what
-  ``python -m src.pipeline register`` does);
+  ``python -m src.pipeline register`` does), and its snapshot for the runs chapter
+  (``data/cache/mlops/runs.json``, :mod:`src.mlops.snapshot`: that chapter then never imports MLflow);
 * the churn page's first screens (``data/cache/churn/``, :mod:`src.churn.showcase`): the curves, the
   example customer's prediction, SHAP values and retention offers, and the SHAP summary.
 
@@ -39,6 +40,10 @@ def main() -> None:
     started = time.perf_counter()
     added = register_committed()
     log.info("MLflow store ready in %.1f s (registered: %s)", time.perf_counter() - started, ", ".join(added) or "none")
+    from src.mlops import snapshot
+
+    log.info("runs snapshot for the Model health page: %s",
+             "written" if snapshot.write() else "not written (not the embedded store, or it changed meanwhile)")
     churn()
 
 

@@ -18,6 +18,7 @@ unreadable file is ignored and the page computes live: slower, never different.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -230,16 +231,17 @@ def build_all(artifact: Path | None = None) -> list[str]:
 
     artifact = artifact or ARTIFACT
     version = card_version(artifact)
-    pred = Predictor.from_artifact(artifact)
+    pred = functools.cache(lambda: Predictor.from_artifact(artifact))  # loaded only when something is missing
+
     built = []
     if _read(CACHE_DIR / f"figures-{version}.json", {"version": version}) is None:
         with np.load(artifact / OOF_FILE) as arrays:
             figures(version, arrays["y"], arrays["p"])
         built.append("curves")
     if example(version) is None:
-        build_example(pred, version)
+        build_example(pred(), version)
         built.append("example customer")
     if datasets.is_available(data.DATASET) and sample(version) is None:
-        build_sample(pred.explain, data.load(), version)
+        build_sample(pred().explain, data.load(), version)
         built.append("SHAP summary")
     return built
