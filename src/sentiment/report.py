@@ -36,7 +36,7 @@ from src.core.hardware import cpu_has_native_bf16
 from src.core.logs import setup_logging
 from src.core.settings import model_dir
 from src.core.tables import markdown_table, records_table
-from src.sentiment import baselines, metrics, showcase
+from src.sentiment import baselines, behaviour, metrics, showcase
 from src.sentiment.backend import INT8_TOLERANCE
 from src.sentiment.blend import CONFIG_KEY, cv_accuracy, fit_blend
 from src.sentiment.data import DATASET, LABELS, load_split
@@ -144,7 +144,27 @@ def evaluate_models(predictor: Predictor, held: pd.DataFrame, dev: pd.DataFrame)
                                                    baselines.linear_logits(predictor.linear, one)))
     for name in MODELS:
         results[name]["latency_ms"] = latency[name]
+    results["behaviour"] = behaviour_summary(predictor)
     return results
+
+
+def behaviour_summary(predictor: Predictor) -> dict:
+    """Pass count of every model on the behaviour suite, and the cases the served blend fails."""
+    table = behaviour.run(predictor.probabilities)
+    passed = table.groupby("model", sort=False)["passed"].sum()
+    failed = table[(table["model"] == SERVED) & ~table["passed"]]
+    return {"cases": int(table["case"].nunique()), "passed": {m: int(passed[m]) for m in MODELS},
+            "served_failures": [{"capability": behaviour.CAPABILITIES[c], "case": k}
+                                for c, k in zip(failed["capability"], failed["case"], strict=True)]}
+
+
+def _behaviour_text(summary: dict) -> str:
+    """The behaviour suite's pass counts (what the page's Behaviour tests chapter shows in detail)."""
+    rows = [[MODEL_TITLES[m], f"{summary['passed'][m]} / {summary['cases']}"] for m in MODELS]
+    fails = "".join(f"\n- {f['capability']}: {f['case']}" for f in summary["served_failures"])
+    return (f"`src/sentiment/behaviour_cases.yaml`, {REFERENCE_BACKEND}:\n\n"
+            + markdown_table(["model", "cases passed"], rows)
+            + ("\n\nCases the served blend fails:" + fails if fails else ""))
 
 
 def _metrics(results: dict, method: str, run: dict) -> list[Metric]:
@@ -257,6 +277,7 @@ def build_card(cfg: dict[str, Any], results: dict, run: dict) -> Card:
                        "on the held-out slice; the others' are plain accuracies there (the slice chose the "
                        "transformer's epoch, so its figure is slightly optimistic; a temperature never moves a "
                        "label at the 0.5 threshold)."),
+        **({"Behaviour suite": _behaviour_text(results["behaviour"])} if "behaviour" in results else {}),
         "Epochs": records_table(run["history"]),
         "Inference backends": _backend_text(results),
         "Protocol": PROTOCOL,
