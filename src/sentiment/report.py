@@ -365,15 +365,16 @@ def refit(folder: Path) -> Card:
     seconds = time.perf_counter() - started
     kind = "native bf16" if cpu_has_native_bf16() else "no native bf16"
     date = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    trained_commit = old.extra.get("refit", {}).get("trained_commit", old.git_commit)  # a refit of a refit
     text = (f"Refitted on {date} by `python -m src.sentiment.report refit` in {seconds:.0f} s on {hardware()} "
             f"({kind}), without retraining: the transformer's and the TF-IDF model's weights are those of the "
-            f"training run ({old.created}, commit `{old.git_commit}`, {run['duration'] / 60:.1f} min, see Precision "
+            f"training run ({old.created}, commit `{trained_commit}`, {run['duration'] / 60:.1f} min, see Precision "
             "and Reproduce). The temperatures, VADER's scaling, the blend and every figure on this card were "
             "recomputed by `src.sentiment.report.evaluate_models`, the function the training run calls, so the "
             "reproduce command rebuilds the whole card.")
     run["refit"] = {"text": text, "date": date, "seconds": seconds, "hardware": hardware(), "cpu_kind": kind,
                     "command": "python -m src.sentiment.report refit", "trained": old.created,
-                    "trained_commit": old.git_commit}
+                    "trained_commit": trained_commit}
     card = build_card(old.config, results, run)
     card.created, card.hardware = old.created, old.hardware  # the training run's date and machine
     write_card(card, folder)
