@@ -2,7 +2,7 @@
 
 The page opens on two hand-written example texts and on the behaviour suite. Scoring them needs
 the transformer, and importing torch and loading the model take seconds on a cold server, so
-training stores what the three models say about them and the page reads it; anything a visitor
+training stores what every model (the served blend too) says about them and the page reads it; anything a visitor
 types is scored live. Stored, for each inference backend (bf16, int8, fp32: they differ in the
 last digits): the analysis of both examples and the behaviour-suite results; once (attributions
 always run on the float32 model): the integrated-gradients attributions of the short example
