@@ -86,7 +86,7 @@ def main(
         result = evaluate(predictor, images, threads=threads)
     except ValueError as exc:
         fail(str(exc))
-    print(json.dumps({"data": str(data), "model": str(model), **result}, indent=2))
+    typer.echo(json.dumps({"data": str(data), "model": str(model), **result}, indent=2))
 
 
 if __name__ == "__main__":

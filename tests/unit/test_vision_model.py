@@ -221,3 +221,13 @@ def test_whitening_sample_spans_every_class_of_a_class_sorted_split(monkeypatch)
     init_whitening(first_k, normalize(images.images[:20]))
     assert torch.allclose(net.whiten.weight, expected.whiten.weight)
     assert not torch.allclose(net.whiten.weight, first_k.whiten.weight, atol=1e-3)
+
+
+def test_evaluate_cli_without_a_model_says_how_to_train_one(tmp_path):
+    from typer.testing import CliRunner
+
+    from src.vision.evaluate import app
+
+    result = CliRunner().invoke(app, ["--data", str(tmp_path), "--model", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "error: No trained vision model" in result.output and "python -m src.vision.train" in result.output
