@@ -83,9 +83,20 @@ def cold_in_fresh_process(page: str, chapter: str, call: str = "cold_chapter") -
     return float(wall), float(cpu)
 
 
+def _caches_row() -> Row:
+    """Whether the disk caches ``python -m src.warm`` builds were current: cold figures depend on it."""
+    from src.churn import showcase
+    from src.mlops import snapshot
+
+    gaps = [f"churn first screens ({', '.join(m)})" for m in [showcase.missing()] if m]
+    gaps += [] if snapshot.read() is not None else ["Model health runs snapshot (missing or stale)"]
+    return Row("disk caches (`python -m src.warm`)", "all current" if not gaps else "not current: " + "; ".join(gaps),
+               "reported", None)
+
+
 def chapters_bench() -> None:
     """Every chapter of every page, cold: one row each, then the slowest."""
-    rows, timed = [], []
+    rows, timed = [_caches_row()], []
     for demo in DEMOS:
         for slug, title in demo.chapters:
             try:

@@ -221,6 +221,18 @@ def build_sample(explain: Callable[[pd.DataFrame], Explanation], customers: pd.D
 # --- everything, for ``python -m src.warm`` --------------------------------------------------------
 
 
+def missing(artifact: Path | None = None) -> list[str]:
+    """The first screens not stored for the committed model (the bench says whether it ran warm)."""
+    from src.core.contract import card_version
+    from src.core.settings import model_dir
+
+    version = card_version(artifact or model_dir("churn"))
+    stored = {"curves": _read(CACHE_DIR / f"figures-{version}.json", {"version": version}) is not None,
+              "example customer": example(version) is not None,
+              "SHAP summary": not datasets.is_available(data.DATASET) or sample(version) is not None}
+    return [name for name, ok in stored.items() if not ok]
+
+
 def build_all(artifact: Path | None = None) -> list[str]:
     """Store every first screen of the committed model that is not stored yet; returns what was built.
 
@@ -232,16 +244,12 @@ def build_all(artifact: Path | None = None) -> list[str]:
     artifact = artifact or ARTIFACT
     version = card_version(artifact)
     pred = functools.cache(lambda: Predictor.from_artifact(artifact))  # loaded only when something is missing
-
-    built = []
-    if _read(CACHE_DIR / f"figures-{version}.json", {"version": version}) is None:
+    todo = missing(artifact)
+    if "curves" in todo:
         with np.load(artifact / OOF_FILE) as arrays:
             figures(version, arrays["y"], arrays["p"])
-        built.append("curves")
-    if example(version) is None:
+    if "example customer" in todo:
         build_example(pred(), version)
-        built.append("example customer")
-    if datasets.is_available(data.DATASET) and sample(version) is None:
+    if "SHAP summary" in todo:
         build_sample(pred().explain, data.load(), version)
-        built.append("SHAP summary")
-    return built
+    return todo

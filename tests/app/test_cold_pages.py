@@ -31,9 +31,10 @@ LIGHT_IMPORTS = {
     "src.ui.sentiment_widgets": ["torch", "transformers", "captum", "peft"],
     "src.ui.rag_widgets": ["torch", "sentence_transformers", "llama_cpp", "qdrant_client"],
     "src.ui.vision_widgets": ["torchvision", "pytorch_grad_cam", "cv2", "matplotlib", "sklearn"],
-    "src.ui.churn_widgets": ["torch", "shap", "skops"],
+    "src.ui.churn_widgets": ["torch", "shap", "skops", "sklearn"],
     "src.ui.eda_widgets": ["torch"],
     "src.ui.model_health_widgets": ["torch", "mlflow"],
+    "src.ui.model_health_runs": ["torch", "mlflow"],
 }
 
 
