@@ -91,6 +91,16 @@ def check_loader(fn: Callable[..., Any], name: str = "loader") -> Loader:
     return fn
 
 
+def import_name(ref: str) -> Any:
+    """The object a ``"module:attr"`` (``attr`` may be dotted) names, imported now: demo specs name
+    their code this way so that listing the demos imports none of it."""
+    module, _, attr = ref.partition(":")
+    target: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        target = getattr(target, part)
+    return target
+
+
 @functools.lru_cache(maxsize=64)
 def _hash_card(path: str, mtime_ns: int, size: int) -> str:
     # Keyed on the file's stat, so repeated calls (one per logged prediction) cost one stat().
@@ -152,11 +162,7 @@ class ModelArtifact:
 
     def load_function(self) -> Loader:
         """The demo's ``load(folder)`` (imports the demo's predict module), checked by :func:`check_loader`."""
-        module, _, attr = self.loader.partition(":")
-        target: Any = importlib.import_module(module)
-        for part in attr.split("."):
-            target = getattr(target, part)
-        return check_loader(target, self.loader)
+        return check_loader(import_name(self.loader), self.loader)
 
     def load(self, folder: Path | None = None) -> Predictor:
         """Check the files, then build the predictor from the folder alone."""

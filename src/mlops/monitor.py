@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from src.core import demos
 from src.core.cards import Card
 from src.mlops import cbpe, drift
 
 #: Fewer rows than this in a window and drift is not judged (the tests have too little power to mean much).
 MIN_WINDOW = 30
-#: p95 latency above this (ms) raises an alert.
-LATENCY_P95_MS = {"churn": 200.0, "vision": 300.0, "sentiment": 500.0, "rag": 20_000.0}
 #: A "not helpful" share above this in the RAG chat feedback raises an alert (with at least 5 ratings).
 THUMBS_DOWN_SHARE = 0.5
 
@@ -83,11 +82,16 @@ def performance_alert(estimate: dict[str, cbpe.Estimate] | None, card: Card | No
     return None
 
 
+def latency_budgets() -> dict[str, float]:
+    """p95 latency (ms) above which each monitored demo raises an alert (``latency_p95_ms`` in its demo.toml)."""
+    return {slug: m.latency_p95_ms for slug, m in demos.MONITORED.items() if m.latency_p95_ms}
+
+
 def latency_alerts(summary: pd.DataFrame) -> list[str]:
     """A sentence for each demo whose p95 latency is over its budget."""
-    out = []
+    out, budgets = [], latency_budgets()
     for _, row in summary.iterrows():
-        budget = LATENCY_P95_MS.get(row["demo"])
+        budget = budgets.get(row["demo"])
         if budget and row["p95 latency (ms)"] > budget:
             out.append(f"{row['demo'].capitalize()}: p95 latency {row['p95 latency (ms)']:.0f} ms is over the "
                        f"{budget:.0f} ms budget.")

@@ -3,8 +3,8 @@
 - churn: the Telco training rows (7,043, so Evidently's rules pick Wasserstein / Jensen-Shannon);
 - sentiment: the SST-2 dev sentences (872: K-S / chi-square / z-test). Dev, not train, because the
   out-of-vocabulary share against the training vocabulary is 0 by construction on the training text;
-- vision: 1,000 CIFAR-10 training images (100 per class, the last files of each class folder, which the
-  simulation never replays).
+- vision: 1,000 CIFAR-10 training images (:data:`VISION_PER_CLASS` per class, the last files of each class
+  folder, which the simulation never replays).
 Each raises ``DataMissingError`` when its dataset is not on this machine; the page shows the fetch command.
 The image and text summaries take seconds to compute, so they are kept as small CSVs under
 ``data/cache/mlops/`` (gitignored; summaries only, never the images or sentences).
@@ -23,11 +23,20 @@ from src.mlops import summaries
 
 CACHE_DIR = DATA_DIR / "cache" / "mlops"
 
-#: Column types for drift (``num`` or ``cat``) per demo.
+#: Column types for drift (``num`` or ``cat``) of churn; every other demo lists its own in its demo.toml.
 CHURN_KINDS: dict[str, str] = {}
-SENTIMENT_KINDS = {"chars": "num", "words": "num", "oov_share": "num", "language": "cat"}
-VISION_KINDS = {"brightness": "num", "contrast": "num", "edge_energy": "num", "width": "num", "height": "num"}
 VISION_PER_CLASS = 100
+#: CIFAR-10's ten classes.
+VISION_CLASSES = 10
+
+
+def loading(text: str) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
+    """Mark a reference builder with what the page says while it runs (beside the builder, so the
+    figures in it are read from the constants it uses)."""
+    def mark(build: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+        build.loading = text  # type: ignore[attr-defined]
+        return build
+    return mark
 
 
 def churn_kinds() -> dict[str, str]:
@@ -39,6 +48,7 @@ def churn_kinds() -> dict[str, str]:
     return CHURN_KINDS
 
 
+@loading("Reading the churn training data…")
 def churn_reference() -> pd.DataFrame:
     """The cleaned Telco features (the model's training rows), with ``Churn``."""
     from src.churn import data
@@ -66,6 +76,7 @@ def cached(name: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     return frame
 
 
+@loading("Summarising the SST-2 dev sentences…")
 def sentiment_reference(vocabulary: Collection[str] | None = None) -> pd.DataFrame:
     """Summaries of the SST-2 dev sentences (against the committed model's vocabulary unless one is given)."""
     from src.sentiment.data import load_split
@@ -102,6 +113,7 @@ def read_image(path: Path) -> np.ndarray:
     return load_for_model(path)[0]
 
 
+@loading(f"Measuring {VISION_CLASSES * VISION_PER_CLASS:,} CIFAR-10 training images…")
 def vision_reference(per_class: int = VISION_PER_CLASS) -> pd.DataFrame:
     """Summaries of ``per_class`` training images of each class (listing 50k files only when not cached)."""
     from src.core.datasets import is_available

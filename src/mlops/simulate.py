@@ -4,32 +4,35 @@ A fresh hosted app has an empty log, so the page offers one click that scores
 - a **clean** window: a sample of what each model was trained or validated on;
 - drifted windows: a **price rise** with a shift towards month-to-month contracts (churn), **darker,
   noisier images** (vision), and **long, misspelt reviews** (sentiment).
-Rows are batch-scored, so their latency is the batch time per row; every row carries ``simulated=1``
-and its scenario, so the page can filter them out.
+Each demo's ``[monitoring]`` table (``src.core.demos.Monitoring``) names its drifted scenario and its
+replay, ``simulate(predictor, reference, scenario, n, version, rng) -> rows``. Rows are batch-scored, so
+their latency is the batch time per row; every row carries ``simulated=1`` and its scenario, so the page
+can filter them out.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from src.mlops import summaries
 
+if TYPE_CHECKING:
+    from src.core.demos import Monitoring
+
 CLEAN = "clean"
-SCENARIOS = {
-    CLEAN: "clean sample of the training distribution",
-    "price_rise": "churn: 25% price rise, 40% of one/two-year contracts move to month-to-month",
-    "dark_noisy": "vision: images at half brightness with Gaussian noise (sd 20 of 255)",
-    "long_misspelt": "sentiment: three reviews run together, one word in six misspelt",
-}
-#: Which demo each drifted scenario applies to (clean applies to all).
-SCENARIO_DEMO = {"price_rise": "churn", "dark_noisy": "vision", "long_misspelt": "sentiment"}
+CLEAN_TEXT = "clean sample of the training distribution"
 #: Seconds between simulated rows, so a window spreads over time on the traffic chart.
 SPACING_S = 3.0
+
+
+def scenarios(monitored: Collection[Monitoring]) -> dict[str, str]:
+    """Every scenario and what it does: clean (every demo), then each replayed demo's drifted one."""
+    return {CLEAN: CLEAN_TEXT, **{m.scenario: f"{m.demo}: {m.scenario_text}" for m in monitored if m.simulate}}
 
 
 def _stamps(n: int, end: float | None = None) -> np.ndarray:
@@ -93,9 +96,15 @@ def sentiment_texts(sentences: list[str], scenario: str, n: int, rng: np.random.
     return [sentences[row[0]] for row in pick]
 
 
-def simulate_sentiment(predictor: Any, sentences: list[str], scenario: str, n: int, version: str,
-                       rng: np.random.Generator, vocabulary: Collection[str] | None = None) -> list[dict[str, Any]]:
-    """Score texts with the three committed models; the transformer's label and confidence are logged."""
+def simulate_sentiment(predictor: Any, reference: pd.DataFrame, scenario: str, n: int, version: str,
+                       rng: np.random.Generator, vocabulary: Collection[str] | None = None,
+                       sentences: list[str] | None = None) -> list[dict[str, Any]]:
+    """Score SST-2 dev texts (or ``sentences``) with the committed models; the transformer's label and
+    confidence are logged. ``reference`` (summaries, not texts) is not used."""
+    if sentences is None:
+        from src.sentiment.data import load_split
+
+        sentences = load_split("dev")["sentence"].tolist()
     texts = sentiment_texts(sentences, scenario, n, rng)
     scored, per_row = _timed(predictor.predict_many, texts)
     return [_row("sentiment", version, scenario, ts, per_row, summaries.sentiment_inputs(text, vocabulary),
@@ -116,9 +125,10 @@ def vision_images(scenario: str, n: int, rng: np.random.Generator) -> np.ndarray
     return np.clip(images, 0, 255).astype(np.uint8)
 
 
-def simulate_vision(predictor: Any, scenario: str, n: int, version: str,
+def simulate_vision(predictor: Any, reference: pd.DataFrame, scenario: str, n: int, version: str,
                     rng: np.random.Generator) -> list[dict[str, Any]]:
-    """Score images with the committed CNN (calibrated, with its test-time augmentation)."""
+    """Score images with the committed CNN (calibrated, with its test-time augmentation); ``reference``
+    (the drift sample's summaries) is not used: the images are files the reference never reads."""
     images = vision_images(scenario, n, rng)
     probs, per_row = _timed(predictor.predict_batch, images)
     return [_row("vision", version, scenario, ts, per_row, summaries.vision_inputs(img),

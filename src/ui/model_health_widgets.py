@@ -7,6 +7,7 @@ state, so a rerun that changes nothing recomputes nothing. MLflow is imported on
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,19 +15,23 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from src.core import datasets, prediction_log
+from src.core import contract, datasets, demos, prediction_log
 from src.core.contract import OOF_FILE
 from src.core.settings import model_dir
-from src.mlops import cbpe, charts, drift, monitor, reference, simulate, traffic
+from src.mlops import cbpe, charts, drift, monitor, simulate, traffic
 from src.mlops.versions import demo_version
 from src.ui.chrome import data_missing_panel, load_card
 
 log = logging.getLogger(__name__)
 _PLOTLY = {"displayModeBar": False}
-MONITORED = ("churn", "sentiment", "vision")
-#: Rows replayed per demo and scenario by "Simulate production".
-SIM_ROWS = {"churn": 500, "vision": 200, "sentiment": 80}
 ALL = "all traffic"
+#: Small counts in words, for prose.
+_COUNTS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def monitored() -> tuple[str, ...]:
+    """The demos whose drift is judged: a reference in their demo.toml's ``[monitoring]``, in navigation order."""
+    return tuple(slug for slug, m in demos.MONITORED.items() if m.drift)
 
 
 @dataclass(frozen=True)
@@ -46,8 +51,8 @@ def options() -> Options:
                             help="Rows from 'Simulate production' are marked; switch off to see real visitors only.")
         window = st.slider("Window (newest predictions per model)", 50, 2000, 500, 50, key="mh_window")
         psi = st.toggle("Use PSI for every column", value=False, key="mh_psi",
-                        help="Population stability index (threshold 0.1) instead of Evidently's default per-column "
-                             "test.")
+                        help=f"Population stability index (threshold {drift.PSI_THRESHOLD:g}) instead of Evidently's "
+                             "default per-column test.")
     return Options(include, window, psi)
 
 
@@ -80,28 +85,26 @@ def log_frame(opts: Options) -> pd.DataFrame:
 # --- references ------------------------------------------------------------------------------
 
 
-@st.cache_data(show_spinner="Reading the churn training data…")
-def _churn_reference() -> pd.DataFrame:
-    return reference.churn_reference()
+def _build_reference(demo: str, version: str) -> pd.DataFrame:
+    return contract.import_name(demos.MONITORED[demo].reference)()
 
 
-@st.cache_data(show_spinner="Summarising the SST-2 dev sentences…")
-def _sentiment_reference(version: str) -> pd.DataFrame:
-    return reference.sentiment_reference()
+_references: dict[str, Callable[[str, str], pd.DataFrame]] = {}
 
 
-@st.cache_data(show_spinner="Measuring 1,000 CIFAR-10 training images…")
-def _vision_reference() -> pd.DataFrame:
-    return reference.vision_reference()
+def reference_frame(demo: str) -> pd.DataFrame:
+    """The demo's drift reference (its ``[monitoring]`` builder), cached per model version; the spinner says
+    what the builder's ``loading`` mark says. One cache for every demo: each spinner text wraps the same function."""
+    if demo not in _references:
+        text = getattr(contract.import_name(demos.MONITORED[demo].reference), "loading",
+                       f"Reading the {demo} reference sample…")
+        _references[demo] = st.cache_data(show_spinner=text)(_build_reference)
+    return _references[demo](demo, demo_version(demo))
 
 
 def reference_of(demo: str) -> tuple[pd.DataFrame, dict[str, str]]:
     """The demo's reference sample and column kinds (raises DataMissingError without the dataset)."""
-    if demo == "churn":
-        return _churn_reference(), reference.churn_kinds()
-    if demo == "sentiment":
-        return _sentiment_reference(demo_version("sentiment")), reference.SENTIMENT_KINDS
-    return _vision_reference(), reference.VISION_KINDS
+    return reference_frame(demo), demos.MONITORED[demo].column_kinds()
 
 
 def current_window(frame: pd.DataFrame, demo: str, opts: Options, scenario: str = ALL) -> pd.DataFrame:
@@ -135,10 +138,13 @@ def churn_threshold() -> float:
 def simulate_controls() -> None:
     """One click replays a clean window and three drifted ones through the real predictors."""
     left, right = st.columns([3, 1])
-    left.markdown("**Simulate production.** Replays a clean sample of each model's training data, then three drifted "
-                  "scenarios, through the committed models. Rows are marked *simulated*.")
+    scenarios = simulate.scenarios(demos.MONITORED.values())
+    drifted = len(scenarios) - 1
+    left.markdown(f"**Simulate production.** Replays a clean sample of each model's training data, then "
+                  f"{_COUNTS[drifted] if drifted < len(_COUNTS) else drifted} drifted scenarios, through the committed "
+                  "models. Rows are marked *simulated*.")
     with left.expander("The scenarios"):
-        st.markdown("\n".join(f"- **{k}**: {v}" for k, v in simulate.SCENARIOS.items()))
+        st.markdown("\n".join(f"- **{k}**: {v}" for k, v in scenarios.items()))
     if message := st.session_state.pop("mh_done", None):
         st.success(message, icon=":material/check_circle:")
     for note in st.session_state.pop("mh_notes", []):
@@ -160,7 +166,7 @@ def run_simulation(status: object) -> tuple[int, list[str]]:
     """Score every scenario for every monitored demo; returns the rows logged and what was skipped, and why."""
     rng = np.random.default_rng()
     written, notes = 0, []
-    for demo in MONITORED:
+    for demo in (slug for slug, m in demos.MONITORED.items() if m.simulate):
         status.write(f"{demo}: scoring…")  # type: ignore[attr-defined]
         try:
             rows = _simulate_demo(demo, rng)
@@ -179,26 +185,14 @@ def run_simulation(status: object) -> tuple[int, list[str]]:
 
 def _simulate_demo(demo: str, rng: np.random.Generator) -> list[dict]:
     """Clean first, then the demo's drifted scenario, so the newest window is the drifted one."""
-    version = demo_version(demo)
-    n = SIM_ROWS[demo]
-    drifted = next(s for s, d in simulate.SCENARIO_DEMO.items() if d == demo)
+    watch = demos.MONITORED[demo]
+    version, n = demo_version(demo), watch.simulated_rows
+    sample = reference_frame(demo)  # first: a missing dataset is reported before the model is loaded for nothing
+    replay, predictor = contract.import_name(watch.simulate), contract.import_name(watch.predictor)()
     end = pd.Timestamp.now(tz="UTC").timestamp()
     rows: list[dict] = []
-    for offset, scenario in ((n * simulate.SPACING_S, simulate.CLEAN), (0.0, drifted)):  # clean, then drifted
-        if demo == "churn":
-            from src.ui.churn_widgets import predictor as churn_predictor
-
-            batch = simulate.simulate_churn(churn_predictor(), _churn_reference(), scenario, n, version, rng)
-        elif demo == "sentiment":
-            from src.sentiment.data import load_split
-            from src.ui.sentiment_widgets import predictor as sentiment_predictor
-
-            sentences = load_split("dev")["sentence"].tolist()
-            batch = simulate.simulate_sentiment(sentiment_predictor(), sentences, scenario, n, version, rng)
-        else:
-            from src.ui.vision_widgets import predictor as vision_predictor
-
-            batch = simulate.simulate_vision(vision_predictor(), scenario, n, version, rng)
+    for offset, scenario in ((n * simulate.SPACING_S, simulate.CLEAN), (0.0, watch.scenario)):  # clean, then drifted
+        batch = replay(predictor, sample, scenario, n, version, rng)
         shift = end - offset - max(r["ts"] for r in batch)
         rows += [{**r, "ts": r["ts"] + shift} for r in batch]
     return rows
@@ -211,7 +205,7 @@ def alerts(frame: pd.DataFrame, opts: Options) -> None:
     """What crossed a threshold in the current window, in plain words."""
     found: list[str] = []
     key = log_key()
-    for demo in MONITORED:
+    for demo in monitored():
         try:
             message = monitor.drift_alert(demo, _drift(key, demo, opts, ALL))
         except datasets.DataMissingError:
@@ -232,6 +226,9 @@ def alerts(frame: pd.DataFrame, opts: Options) -> None:
     else:
         st.success("No alerts: no input drift, latency within budget, estimated performance in line with the card.",
                    icon=":material/check_circle:")
+    if unwatched := demos.unmonitored():
+        st.caption("Not monitored: " + ", ".join(d.title for d in unwatched) + " (no `[monitoring]` table in its "
+                   "demo.toml), so its predictions are not logged and it has no latency budget or drift check.")
 
 
 def _feedback() -> object | None:
@@ -267,7 +264,8 @@ def drift_chapter(frame: pd.DataFrame, opts: Options) -> None:
     scenarios = [ALL, *sorted(s for s in frame["scenario"].unique() if s)] if not frame.empty else [ALL]
     scenario = st.selectbox("Window", scenarios, key="mh_scenario",
                             help="The newest predictions, or only one simulated scenario's.")
-    for demo, tab in zip(MONITORED, st.tabs([d.capitalize() for d in MONITORED]), strict=True):
+    watched = monitored()
+    for demo, tab in zip(watched, st.tabs([d.capitalize() for d in watched]), strict=True):
         with tab:
             _drift_tab(frame, demo, opts, scenario)
 

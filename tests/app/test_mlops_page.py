@@ -6,15 +6,16 @@ sampled at run time from the mirror, or synthetic ones without it; made-up image
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
 import pytest
 
 from src.churn import data as churn_data
-from src.core import datasets, prediction_log
+from src.core import datasets, demos, prediction_log
 from src.mlops import summaries
-from tests.conftest import open_page
+from tests.conftest import open_page, shows_info
 
 PAGE = "app_pages/model_health.py"
 
@@ -87,8 +88,7 @@ def test_drift_chapter_shows_each_verdict_beside_its_method(traffic):
 def test_simulated_rows_can_be_filtered_out(traffic):
     at = _page()
     at.toggle(key="mh_simulated").set_value(False).run()
-    assert not at.exception
-    assert any("No predictions logged yet" in i.value for i in at.info)
+    assert shows_info(at, "No predictions logged yet")
 
 
 def test_performance_chapter_estimates_churn_and_replays_labels(traffic):
@@ -109,10 +109,9 @@ def test_runs_chapter_registers_the_committed_models(traffic):
 
 def test_simulate_production_replays_through_the_real_models(tmp_path, monkeypatch):
     """One click: every demo whose data is here gets a clean and a drifted window, marked simulated."""
-    from src.ui import model_health_widgets
-
     monkeypatch.setenv(prediction_log.PATH_ENV, str(tmp_path / "predictions.sqlite3"))
-    monkeypatch.setattr(model_health_widgets, "SIM_ROWS", {"churn": 40, "vision": 40, "sentiment": 40})
+    monkeypatch.setattr(demos, "MONITORED", {slug: dataclasses.replace(m, simulated_rows=40) if m.simulate else m
+                                             for slug, m in demos.MONITORED.items()})
     at = _page()
     at.button(key="mh_simulate").click().run()
     assert not at.exception, at.exception
@@ -127,3 +126,14 @@ def test_simulate_production_replays_through_the_real_models(tmp_path, monkeypat
     assert all(r[8] == 1 for r in rows)
     assert {(r[2], r[9]) for r in rows} >= {(d, s) for d in wanted for s in ("clean",)}
     assert {r[2] for r in rows if r[9] != "clean"} == wanted
+
+
+def test_a_demo_without_a_monitoring_table_is_named_as_not_monitored(traffic, monkeypatch):
+    """RAG's [monitoring] table taken away: the page says RAG is not monitored instead of skipping it silently."""
+    at = _page()
+    assert not any("Not monitored" in c.value for c in at.caption)
+    rag = demos.get("rag")
+    monkeypatch.setattr(demos, "MONITORED", {s: m for s, m in demos.MONITORED.items() if s != "rag"})
+    at = _page()
+    (note,) = [c.value for c in at.caption if "Not monitored" in c.value]
+    assert rag.title in note and "[monitoring]" in note
