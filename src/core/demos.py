@@ -1,7 +1,8 @@
 """The demos, discovered: every ``src/<package>/demo.toml`` is one, with its page ``app_pages/<slug>.py``.
 
 Home, every demo page (its chapter switcher), the model-cards page, the shared model loader
-(:data:`MODELS`), the RAG tools and the bench read :data:`DEMOS`, so a new demo is a new folder
+(:data:`MODELS`), Model health (:data:`MONITORED`, from each ``[monitoring]`` table), the RAG tools
+and the bench read :data:`DEMOS`, so a new demo is a new folder
 holding a ``demo.toml`` (plus the code it names) and one page file: nothing else is edited. The
 specs are TOML, not Python, so listing the demos imports no demo code (and never torch).
 """
