@@ -25,6 +25,15 @@ BINARY_NUMERIC = ["SeniorCitizen"]
 ADD_ONS: tuple[str, ...] = (
     "OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV", "StreamingMovies",
 )
+#: Each raw column's readable name, for charts, tables and sentences (one place for every demo).
+LABELS: dict[str, str] = {
+    "gender": "Gender", "SeniorCitizen": "Senior status", "Partner": "Partner", "Dependents": "Dependents",
+    "PhoneService": "Phone service", "MultipleLines": "Multiple lines", "InternetService": "Internet service",
+    "OnlineSecurity": "Online security", "OnlineBackup": "Online backup", "DeviceProtection": "Device protection",
+    "TechSupport": "Tech support", "StreamingTV": "Streaming TV", "StreamingMovies": "Streaming movies",
+    "Contract": "Contract", "PaperlessBilling": "Paperless billing", "PaymentMethod": "Payment method",
+    "tenure": "Tenure (months)", "MonthlyCharges": "Monthly charges ($)", "TotalCharges": "Total charges ($)",
+}
 #: Every service a customer can hold: phone, lines, internet and the add-ons.
 SERVICES: tuple[str, ...] = ("PhoneService", "MultipleLines", "InternetService", *ADD_ONS)
 CATEGORICAL = [

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from src.churn.data import ADD_ONS, CATEGORIES, FEATURES
+from src.churn.data import ADD_ONS, CATEGORIES, FEATURES, LABELS
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -156,16 +156,13 @@ _PHRASES: dict[str, Callable[[str], str]] = {
 #: The phrase when the table's lookup has none for the value (a plain "No", or no line at all).
 _OTHERWISE = {"PaperlessBilling": "paper billing", "PhoneService": "no phone line", "MultipleLines": "no phone line",
               "Partner": "no a partner", "Dependents": "no dependents"}
-_ADD_ON_NAMES = {"OnlineSecurity": "online security", "OnlineBackup": "online backup",
-                 "DeviceProtection": "device protection", "TechSupport": "tech support",
-                 "StreamingTV": "streaming TV", "StreamingMovies": "streaming movies"}
 
 
 def describe(feature: str, value: object) -> str:
     """A short phrase for one feature value, e.g. ``a month-to-month contract``."""
     v = str(value)
     if feature in ADD_ONS:
-        label = _ADD_ON_NAMES[feature]
+        label = LABELS[feature][0].lower() + LABELS[feature][1:]  # "Streaming TV" -> "streaming TV"
         return _having(label).get(v, f"no {label} (no internet)")
     phrase = _PHRASES.get(feature)
     if phrase is None:

@@ -35,15 +35,8 @@ SERVICES = telco.SERVICES
 CATEGORICAL = (SENIOR, *[c for c in telco.CATEGORICAL])
 NUMERIC = tuple(telco.NUMERIC)
 
-LABELS = {
-    "gender": "Gender", "Partner": "Partner", "Dependents": "Dependents", "PhoneService": "Phone service",
-    "MultipleLines": "Multiple lines", "InternetService": "Internet service", "OnlineSecurity": "Online security",
-    "OnlineBackup": "Online backup", "DeviceProtection": "Device protection", "TechSupport": "Tech support",
-    "StreamingTV": "Streaming TV", "StreamingMovies": "Streaming movies", "Contract": "Contract",
-    "PaperlessBilling": "Paperless billing", "PaymentMethod": "Payment method", SENIOR: "Senior status",
-    "SeniorCitizen": "Senior status", "tenure": "Tenure (months)", "MonthlyCharges": "Monthly charges ($)",
-    "TotalCharges": "Total charges ($)", TENURE_BAND: "Tenure band", SERVICE_COUNT: "Number of services",
-}
+#: Readable names: the raw columns' from ``src.churn.data``, plus the columns this module derives.
+LABELS = {**telco.LABELS, SENIOR: "Senior status", TENURE_BAND: "Tenure band", SERVICE_COUNT: "Number of services"}
 
 
 def label(column: str) -> str:
