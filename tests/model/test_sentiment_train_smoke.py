@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from src.core.cards import read_card
-from src.sentiment.predict import Predictor
+from src.sentiment.predict import MODEL_TITLES, MODELS, Predictor
 from src.sentiment.train import TrainConfig, app, run
 
 GOOD = ["wonderful", "delightful", "excellent", "charming", "superb", "lovely", "great", "moving"]
@@ -40,7 +40,7 @@ def test_train_writes_a_loadable_artifact(tmp_path):
     assert back is not None and back.headline.name.startswith("dev accuracy")
     for key in ("confusion_dev", "by_length", "reliability", "comparison"):
         assert set(back.extra[key] if key != "comparison" else [r["model"] for r in back.extra[key]])
-    assert len(card.extra["comparison"]) == 3
+    assert [r["model"] for r in card.extra["comparison"]] == [MODEL_TITLES[m] for m in MODELS]
     ci = back.extra["bootstrap"][back.headline.name]  # where the MLOps gate reads the noise
     assert ci["low"] <= back.headline.value <= ci["high"] and ci["level"] == 0.95
     assert back.extra["ece_bins"]["n_bins"] > 0 and f"{back.extra['ece_bins']['n_bins']} equal-width" in \
