@@ -3,6 +3,7 @@
 from src.mlops import drift
 from src.ui import model_health_widgets as mh
 from src.ui.chrome import guard, page_header, show_chapter
+from src.ui.model_health_runs import refresh_when_stale, runs_chapter
 
 page_header("model_health", f"""
 **Every prediction the app shows is logged** to an embedded SQLite file with its time, model version (a hash of
@@ -28,14 +29,8 @@ with guard("the alerts"):
 mh.simulate_controls()
 
 
-def runs() -> None:
-    """Runs and the registry; imported here because MLflow takes seconds to import."""
-    from src.ui.model_health_runs import runs_chapter
-
-    runs_chapter()
-
-
 show_chapter("model_health", {
     "traffic": lambda: mh.traffic_chapter(frame), "drift": lambda: mh.drift_chapter(frame, opts),
-    "performance": lambda: mh.performance_chapter(frame, opts), "runs": runs,
+    "performance": lambda: mh.performance_chapter(frame, opts), "runs": runs_chapter,
 })
+refresh_when_stale()  # once drawn: a stale runs snapshot is rebuilt in the background (MLflow takes seconds)

@@ -56,3 +56,8 @@ def open_page(page: str | None = None, timeout: float = 120, chapter: str | None
     if page is not None:
         at.switch_page(page).run()
     return at
+
+
+def shows_info(at, text: str) -> bool:
+    """True when the page ran without an exception and an info box contains ``text``."""
+    return not at.exception and any(text in i.value for i in at.info)

@@ -25,6 +25,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from src.core import tracking
+from src.core.contract import NO_VERSION
 from src.core.demos import CARDED
 from src.core.settings import DATA_DIR, model_dir
 from src.mlops.versions import card_version
@@ -75,7 +76,11 @@ def build(client: Any | None = None) -> dict[str, Any]:
         demos[demo] = {"experiment_id": None if experiment is None else experiment.experiment_id,
                        "runs": [_run(r) for r in runs], "histories": histories,
                        "versions": [asdict(v) for v in versions(demo, client)]}
-    return {"committed": _committed(), "demos": demos}
+    # Only the committed cards the registry already holds: a card nobody registered yet (a retrain since)
+    # keeps the snapshot from serving, so the page reads live and registers it, as it always did.
+    registered = {d: {v["card_version"] for v in demos[d]["versions"]} for d in demos}
+    committed = {d: v for d, v in _committed().items() if v == NO_VERSION or v in registered.get(d, set())}
+    return {"committed": committed, "demos": demos}
 
 
 def write(path: Path | None = None, uri: str | None = None) -> bool:

@@ -61,6 +61,13 @@ def _refresh_snapshot(uri: str) -> None:
                          keep=1)
 
 
+def refresh_when_stale() -> None:
+    """Any chapter, once drawn: refresh a stale snapshot in the background, so the runs chapter finds it current."""
+    uri = tracking.tracking_uri()
+    if snapshot.store_key(uri) is not None and snapshot.read(uri=uri) is None:
+        _refresh_snapshot(uri)
+
+
 def runs_chapter() -> None:
     """Runs per model, two runs compared, and the registry with the champion and the gate's decisions."""
     uri = tracking.tracking_uri()

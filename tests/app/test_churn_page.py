@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from src.churn.model import ARTIFACT, MODEL_FILE
-from tests.conftest import open_page, require_dataset
+from tests.conftest import open_page, require_dataset, shows_info
 
 pytestmark = pytest.mark.skipif(not (ARTIFACT / MODEL_FILE).is_file(), reason="run `python -m src.churn.train`")
 PAGE = "app_pages/churn.py"
@@ -63,9 +63,7 @@ def test_drivers_chapter_dependence_plot_follows_the_chosen_feature():
 
 
 def test_drivers_chapter_without_data_shows_the_fetch_command(isolated_cache):
-    at = _chapter("drivers")
-    assert not at.exception
-    assert any("python -m src.core.data fetch telco" in i.value for i in at.info)
+    assert shows_info(_chapter("drivers"), "python -m src.core.data fetch telco")
 
 
 def test_customer_picker_loads_an_existing_customer():

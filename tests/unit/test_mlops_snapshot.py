@@ -89,3 +89,10 @@ def test_a_new_committed_card_or_another_store_is_read_live(store, monkeypatch):
 def test_a_broken_snapshot_is_ignored(store):
     store.write_text("{not json")
     assert snapshot.read(store) is None
+
+
+def test_a_snapshot_taken_before_a_new_card_was_registered_never_serves(store, monkeypatch):
+    committed = snapshot._committed()
+    monkeypatch.setattr(snapshot, "_committed", lambda: {**committed, "churn": "retrained"})
+    assert snapshot.write(store)  # the registry does not hold "retrained" yet
+    assert snapshot.read(store) is None
