@@ -55,3 +55,23 @@ def test_runs_chapter_draws_from_the_snapshot_without_mlflow(tmp_path, monkeypat
         print(json.dumps({{"mlflow": "mlflow" in sys.modules, "champion": list(at.dataframe[0].value["champion"])}}))
     """)
     assert result == {"mlflow": False, "champion": ["★ champion"]}
+
+
+@pytest.mark.skipif(contract.get("churn").missing(), reason="no committed churn model")
+def test_without_a_store_the_churn_chapters_compute_live_and_store_it(tmp_path, monkeypatch):
+    from tests.conftest import open_page
+
+    monkeypatch.setattr(showcase, "CACHE_DIR", tmp_path)
+    shown = {}
+    for chapter in ("performance", "customer"):
+        at = open_page("app_pages/churn.py", chapter=chapter)
+        assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+        shown[chapter] = {m.label: m.value for m in at.metric}
+    assert sorted(p.name.split("-")[0] for p in tmp_path.glob("*.json")) == ["example", "figures"]
+    assert showcase.missing() == (["SHAP summary"] if showcase.datasets.is_available("telco") else [])
+    from src.churn.predict import default_predictor
+
+    pred = default_predictor()
+    row, _ = pred.complete(showcase.EXAMPLE_CUSTOMER)
+    assert shown["customer"]["Churn probability"] == f"{float(pred.predict_proba(row)[0]):.1%}"
+    assert "Precision" in shown["performance"]
