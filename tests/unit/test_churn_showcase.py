@@ -84,6 +84,7 @@ def test_stored_shap_summary_equals_the_live_one(smoke, tmp_path):
     stored, stored_partners = showcase.sample("v1", tmp_path)
     live = pred.explain(customers.sample(min(showcase.SAMPLE, len(customers)), random_state=0)[data.FEATURES])
     np.testing.assert_allclose(stored.values, live.values)
+    np.testing.assert_allclose(built.values, live.values)
     assert stored.base == pytest.approx(live.base)
     assert stored.data.equals(live.data) and (stored.data.dtypes == live.data.dtypes).all()
     assert stored_partners == partners == {f: strongest_interaction(live, f) for f in data.FEATURES}
