@@ -56,7 +56,7 @@ def evaluate(predictor: Predictor, sentences: list[str], y: np.ndarray, models: 
 @app.command()
 def main(
     data: Annotated[Path, typer.Option(help="A sentence<TAB>label file (header required).")],
-    model: Annotated[list[str] | None, typer.Option(help="Models to report (default: all three).")] = None,
+    model: Annotated[list[str] | None, typer.Option(help="Models to report (default: all).")] = None,
     artifact: Annotated[Path | None, typer.Option(help="Artifact folder (default: models/sentiment).")] = None,
 ) -> None:
     """Print JSON metrics for the file."""
