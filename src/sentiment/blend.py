@@ -25,6 +25,11 @@ CONFIG_KEY = "blend"
 #: Inverse regularisation of the 2-feature logistic regression (sklearn's default; 600 rows, 3 numbers).
 BLEND_C = 1.0
 CV_FOLDS = 5
+#: Cap on the TF-IDF part's raw log-odds (+-3 is 95% sure). That part reads words without their context: in
+#: "The plot was not boring at all." it is ~100% sure of "negative" from "boring" and, uncapped, overrules the
+#: transformer, which reads the negation (94% positive). Chosen by this argument, not fitted: on the held-out
+#: slice the cap changes 5-fold CV accuracy by one sentence of 600 (0.8967 capped, 0.8983 uncapped).
+LINEAR_CAP = 3.0
 
 
 @dataclass(frozen=True)
@@ -34,14 +39,18 @@ class Blend:
     w_transformer: float
     w_linear: float
     bias: float
+    #: :data:`LINEAR_CAP` for blends fitted with it; infinite (no cap) in artifacts from before it.
+    linear_cap: float = LINEAR_CAP
 
     def logits(self, z_transformer: np.ndarray, z_linear: np.ndarray) -> np.ndarray:
         """The blend's log-odds of positive (calibrated: a probability through the sigmoid)."""
-        return self.w_transformer * np.asarray(z_transformer) + self.w_linear * np.asarray(z_linear) + self.bias
+        capped = np.clip(np.asarray(z_linear, dtype=float), -self.linear_cap, self.linear_cap)
+        return self.w_transformer * np.asarray(z_transformer) + self.w_linear * capped + self.bias
 
     def parts(self, z_transformer: float, z_linear: float) -> dict[str, float]:
         """What each part adds to the blend's log-odds for one text (they sum to ``total``)."""
-        t, lin = self.w_transformer * float(z_transformer), self.w_linear * float(z_linear)
+        capped = min(max(float(z_linear), -self.linear_cap), self.linear_cap)
+        t, lin = self.w_transformer * float(z_transformer), self.w_linear * capped
         return {"transformer": t, "linear": lin, "bias": self.bias, "total": t + lin + self.bias}
 
     def to_dict(self) -> dict[str, float]:
@@ -52,17 +61,21 @@ class Blend:
     def from_config(cls, config: dict) -> Blend | None:
         """The blend stored in an artifact's config, or None when the artifact has none."""
         stored = config.get(CONFIG_KEY)
-        return cls(**{k: float(stored[k]) for k in ("w_transformer", "w_linear", "bias")}) if stored else None
+        if not stored:
+            return None
+        return cls(**{k: float(stored[k]) for k in ("w_transformer", "w_linear", "bias")},
+                   linear_cap=float(stored.get("linear_cap", np.inf)))
 
 
 def _features(z_transformer: np.ndarray, z_linear: np.ndarray) -> np.ndarray:
-    return np.column_stack([np.asarray(z_transformer, dtype=float), np.asarray(z_linear, dtype=float)])
+    capped = np.clip(np.asarray(z_linear, dtype=float), -LINEAR_CAP, LINEAR_CAP)
+    return np.column_stack([np.asarray(z_transformer, dtype=float), capped])
 
 
 def fit_blend(z_transformer: np.ndarray, z_linear: np.ndarray, y: np.ndarray) -> Blend:
     """Fit the blend on labelled log-odds (the held-out slice; never dev)."""
     lr = LogisticRegression(C=BLEND_C).fit(_features(z_transformer, z_linear), np.asarray(y))
-    return Blend(float(lr.coef_[0, 0]), float(lr.coef_[0, 1]), float(lr.intercept_[0]))
+    return Blend(float(lr.coef_[0, 0]), float(lr.coef_[0, 1]), float(lr.intercept_[0]), LINEAR_CAP)
 
 
 def cv_accuracy(z_transformer: np.ndarray, z_linear: np.ndarray, y: np.ndarray, seed: int = 0) -> float:

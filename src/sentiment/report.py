@@ -240,7 +240,10 @@ def _blend_text(results: dict, run: dict) -> str:
     b, t, lin = results[SERVED], results["transformer"], results["linear"]
     w = b["weights"]
     return (f"The app serves a calibrated blend: blend log-odds = {w['w_transformer']:.3f} x transformer log-odds "
-            f"+ {w['w_linear']:.3f} x TF-IDF log-odds {w['bias']:+.3f} (`src/sentiment/blend.py`, a logistic "
+            f"+ {w['w_linear']:.3f} x TF-IDF log-odds {w['bias']:+.3f}, the TF-IDF log-odds capped at "
+            f"±{w.get('linear_cap', float('inf')):g} first: that part reads words without their context, so one "
+            "confident word (\"boring\" in \"not boring at all\") must not overrule the transformer, which reads "
+            "the negation; the cap was set by that argument, not fitted (`src/sentiment/blend.py`, a logistic "
             f"regression fitted on the {run['n_held']:,} held-out train sentences, the slice that also chose the "
             "transformer's epoch and fitted the temperatures; dev was not used to fit anything). On that slice it "
             f"scores {b['holdout_accuracy']:.1%} 5-fold cross-validated ({b['holdout_in_sample_accuracy']:.1%} "

@@ -10,7 +10,7 @@ from sklearn.pipeline import Pipeline
 
 from src.core.calibration import probabilities
 from src.sentiment import baselines
-from src.sentiment.blend import Blend, cv_accuracy, decompose, fit_blend
+from src.sentiment.blend import LINEAR_CAP, Blend, cv_accuracy, decompose, fit_blend
 from src.sentiment.predict import MODELS, SERVED, Predictor
 
 TEXTS = ["a lovely warm film", "a dull tedious mess", "lovely and moving", "tedious and dull"]
@@ -54,7 +54,8 @@ def test_served_logits_are_the_blend_of_both_parts():
     predictor = _predictor({"calibration": {"transformer": {"temperature": 1.8}}, "blend": blend.to_dict()})
     z = predictor.raw_logits(TEXTS)
     assert set(z) == set(MODELS) and MODELS[0] == SERVED
-    expected = 0.46 * z["transformer"] + 0.33 * baselines.linear_logits(predictor.linear, TEXTS) - 0.5
+    linear = np.clip(baselines.linear_logits(predictor.linear, TEXTS), -LINEAR_CAP, LINEAR_CAP)
+    expected = 0.46 * z["transformer"] + 0.33 * linear - 0.5
     np.testing.assert_allclose(z[SERVED], expected, rtol=1e-6)
     p = predictor.probabilities(TEXTS)[SERVED]  # the blend is calibrated by its own fit: no temperature
     np.testing.assert_allclose(p, 1 / (1 + np.exp(-expected)), rtol=1e-6)
@@ -78,3 +79,14 @@ def test_the_page_splits_the_blend_into_each_parts_share():
     assert shares["linear"] == pytest.approx(0.25 * z_l, rel=1e-5)
     assert shares["total"] == pytest.approx(float(blend.logits(z_t, z_l)), rel=1e-5)
     assert decompose({"calibration": temps}, p_t, p_l) is None
+
+
+def test_a_word_counting_part_cannot_overrule_the_transformer_beyond_its_cap():
+    """"not boring": the TF-IDF part is ~100% sure of negative, the transformer 94% sure of positive."""
+    blend = Blend(0.46, 0.33, -0.5)
+    z_transformer, z_linear = 5.0, -12.0
+    assert blend.logits(z_transformer, z_linear) == pytest.approx(0.46 * 5.0 - 0.33 * LINEAR_CAP - 0.5)
+    assert blend.logits(z_transformer, z_linear) > 0
+    assert blend.parts(z_transformer, z_linear)["linear"] == pytest.approx(-0.33 * LINEAR_CAP)
+    legacy = Blend.from_config({"blend": {"w_transformer": 0.46, "w_linear": 0.33, "bias": -0.5}})
+    assert legacy is not None and legacy.logits(z_transformer, z_linear) < 0  # fitted before the cap: uncapped
