@@ -99,16 +99,18 @@ def sentiment_texts(sentences: list[str], scenario: str, n: int, rng: np.random.
 def simulate_sentiment(predictor: Any, reference: pd.DataFrame, scenario: str, n: int, version: str,
                        rng: np.random.Generator, vocabulary: Collection[str] | None = None,
                        sentences: list[str] | None = None) -> list[dict[str, Any]]:
-    """Score SST-2 dev texts (or ``sentences``) with the committed models; the transformer's label and
-    confidence are logged. ``reference`` (summaries, not texts) is not used."""
+    """Score SST-2 dev texts (or ``sentences``) with the committed models; the served model's label and
+    confidence are logged, as the page logs them. ``reference`` (summaries, not texts) is not used."""
     if sentences is None:
         from src.sentiment.data import load_split
 
         sentences = load_split("dev")["sentence"].tolist()
+    from src.sentiment.predict import SERVED  # here: the module is imported by pages that never replay sentiment
+
     texts = sentiment_texts(sentences, scenario, n, rng)
     scored, per_row = _timed(predictor.predict_many, texts)
     return [_row("sentiment", version, scenario, ts, per_row, summaries.sentiment_inputs(text, vocabulary),
-                 r["transformer_label"], float(r["transformer_confidence"]))
+                 r[f"{SERVED}_label"], float(r[f"{SERVED}_confidence"]))
             for ts, text, (_, r) in zip(_stamps(len(texts)), texts, scored.iterrows(), strict=True)
             if not r.get("error")]
 

@@ -110,3 +110,24 @@ def test_a_monitoring_table_that_does_not_fit_fails_naming_its_file(tmp_path, ta
     with pytest.raises(ValueError, match=message) as info:
         demos.read_spec(path)
     assert str(path) in str(info.value)
+
+
+def test_simulated_sentiment_rows_log_the_served_models_label_as_the_page_does():
+    import numpy as np
+    import pandas as pd
+
+    from src.mlops.simulate import CLEAN, simulate_sentiment
+    from src.sentiment.predict import SERVED
+
+    class Scorer:
+        @staticmethod
+        def predict_many(texts):
+            n = len(texts)
+            return pd.DataFrame({f"{SERVED}_label": ["positive"] * n, f"{SERVED}_confidence": [0.9] * n,
+                                 "transformer_label": ["negative"] * n, "transformer_confidence": [0.6] * n,
+                                 "error": [""] * n})
+
+    rows = simulate_sentiment(Scorer(), pd.DataFrame(), CLEAN, 4, "v1", np.random.default_rng(0),
+                              vocabulary={"a", "fine", "film"}, sentences=["a fine film", "a dull film"] * 3)
+    assert len(rows) == 4
+    assert {(r["output"], r["confidence"]) for r in rows} == {("positive", 0.9)}
