@@ -22,6 +22,8 @@ CAPABILITIES = {
 }
 #: How much an intensified text may lose in confidence and still pass (rounding noise).
 TOLERANCE = 0.01
+#: A neutral or off-topic case passes when the model's confidence stays below this (unless the case sets its own).
+NEUTRAL_MAX_CONFIDENCE = 0.8
 
 Scorer = Callable[[Sequence[str]], dict[str, np.ndarray]]
 
@@ -34,7 +36,7 @@ class Case:
     kind: str
     texts: tuple[str, ...]
     expect: str | None = None
-    max_confidence: float = 0.8
+    max_confidence: float = NEUTRAL_MAX_CONFIDENCE
 
     @property
     def description(self) -> str:
@@ -58,7 +60,7 @@ def load_cases(path: Path = CASES_FILE) -> tuple[Case, ...]:
             raise ValueError(f"unknown capability {capability!r} in {path.name}")
         for item in items:
             cases.append(Case(capability, item["kind"], tuple(item["texts"]), item.get("expect"),
-                              float(item.get("max_confidence", 0.8))))
+                              float(item.get("max_confidence", NEUTRAL_MAX_CONFIDENCE))))
     return tuple(cases)
 
 

@@ -27,6 +27,8 @@ from src.ui.loader import load_model, version
 
 #: The page's default texts; what the models say about them is stored at training time (src.sentiment.showcase).
 EXAMPLE, LONG_EXAMPLE = showcase.EXAMPLE, showcase.LONG_EXAMPLE
+#: Chunks of a long text that get integrated-gradient attributions (each costs a few hundred ms).
+ATTRIBUTED_CHUNKS = 5
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -184,7 +186,7 @@ def why(text: str) -> None:
         st.markdown(f"**{MODEL_TITLES['transformer']}**: integrated gradients toward *{target}* (the transformer's "
                     "share of the blend)")
         pieces = analysis.chunks
-        for chunk in pieces[:5]:
+        for chunk in pieces[:ATTRIBUTED_CHUNKS]:
             piece = str(chunk["text"])
             attr = showcase.attribution(stored(), piece, target) or explain.explain_transformer(
                 predictor(), piece, target)
@@ -197,8 +199,8 @@ def why(text: str) -> None:
                        f"{sum(s for *_, s in attr.spans):+.3f} vs the transformer's margin change "
                        f"{attr.margin_gap:+.3f} from an all-padding input (completeness error {attr.delta:.1e}: small "
                        f"means faithful).{share}")
-        if len(pieces) > 5:
-            st.info(f"Attributions are shown for the first 5 of {len(pieces)} chunks.")
+        if len(pieces) > ATTRIBUTED_CHUNKS:
+            st.info(f"Attributions are shown for the first {ATTRIBUTED_CHUNKS} of {len(pieces)} chunks.")
     with right:
         w_linear = first["w_linear"] if first else 1.0
         st.markdown("**TF-IDF + logistic regression**: top n-grams" + (" (its share of the blend)" if first else ""))
@@ -273,7 +275,8 @@ def behaviour_tests() -> None:
         for n in MODELS})
     st.caption("`label`: must get the expected label. Entity swaps and typos: every variant must keep it. "
                "Intensifiers: the stronger wording must be at least as confident. Neutral: confidence must stay "
-               "below 80%; a two-class model has no 'neutral', so this checks that it at least hesitates. The "
+               f"below {behaviour.NEUTRAL_MAX_CONFIDENCE:.0%}; a two-class model has no 'neutral', so this checks "
+               "that it at least hesitates. The "
                "served label is the blend's.")
     for capability, title in behaviour.CAPABILITIES.items():
         rows = results[results["capability"] == capability]
