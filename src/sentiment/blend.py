@@ -102,4 +102,5 @@ def decompose(config: dict, p_transformer: float, p_linear: float) -> dict[str, 
     temps = config.get("calibration", {})
     z_t = temps.get("transformer", {}).get("temperature", 1.0) * _logit(p_transformer)
     z_l = temps.get("linear", {}).get("temperature", 1.0) * _logit(p_linear)
-    return blend.parts(z_t, z_l) | {"w_transformer": blend.w_transformer, "w_linear": blend.w_linear}
+    return blend.parts(z_t, z_l) | {"w_transformer": blend.w_transformer, "w_linear": blend.w_linear,
+                                    "linear_cap": blend.linear_cap}

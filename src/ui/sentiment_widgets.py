@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import time
 
 import pandas as pd
@@ -165,6 +166,11 @@ def _shares(chunk: dict) -> dict[str, float] | None:
                      float(chunk[MODEL_TITLES["linear"]]))
 
 
+def _cap_text(shares: dict[str, float]) -> str:
+    """The note after the TF-IDF term of the blend's formula when the blend caps that term, else nothing."""
+    return f" (its log-odds capped at ±{shares['linear_cap']:g})" if math.isfinite(shares["linear_cap"]) else ""
+
+
 def why(text: str) -> None:
     """The served blend split into its two parts, each part with its own reasons: integrated-gradient word
     attributions for MiniLM and n-gram weights for TF-IDF."""
@@ -179,8 +185,9 @@ def why(text: str) -> None:
     if first is not None:
         st.markdown(
             f"The served label comes from the blend: log-odds = **{first['w_transformer']:.2f} x MiniLM's** + "
-            f"**{first['w_linear']:.2f} x TF-IDF's** {first['bias']:+.2f} (fitted on held-out training sentences). "
-            "Each part's reasons are below; scaled by its weight, each is that part's share of the blend.")
+            f"**{first['w_linear']:.2f} x TF-IDF's**{_cap_text(first)} {first['bias']:+.2f} (fitted on held-out "
+            "training sentences). Each part's reasons are below; scaled by its weight, each is that part's share of "
+            "the blend.")
     left, right = st.columns([3, 2])
     with left:
         st.markdown(f"**{MODEL_TITLES['transformer']}**: integrated gradients toward *{target}* (the transformer's "
@@ -217,8 +224,10 @@ def why(text: str) -> None:
                           xaxis_title=f"contribution toward {target}" + (" in the blend's log-odds" if first else ""))
         st.plotly_chart(fig, width="stretch")
         if first:
+            cap = (f" The blend counts TF-IDF's log-odds up to ±{first['linear_cap']:g} only, so when they go beyond "
+                   "that the bars add up to more than its share." if math.isfinite(first["linear_cap"]) else "")
             st.caption(f"Each bar is the n-gram's tf-idf value x its coefficient x the blend's TF-IDF weight "
-                       f"{w_linear:.2f}, computed on the whole text.")
+                       f"{w_linear:.2f}, computed on the whole text.{cap}")
 
 
 def batch() -> None:
