@@ -338,7 +338,8 @@ def misclassified_gallery(card: Card) -> None:
     shown = _decoded_mistakes(version("vision"), str(folder))
     cols = st.columns(6)
     for col, (row, example) in zip(cols * 2, shown, strict=False):
-        col.image(explain.enlarge(example.image, 96),
+        # "stretch": every tile takes its column's width (by default a long caption widened its own tile)
+        col.image(explain.enlarge(example.image, 160), width="stretch",
                   caption=f"{row['true']} → {row['predicted']} ({row['confidence']:.0%})")
 
 
