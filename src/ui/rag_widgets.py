@@ -34,6 +34,8 @@ from src.ui import background
 
 log = logging.getLogger("portfolio.rag")
 FEEDBACK_DB_ENV = "RAG_FEEDBACK_DB"
+#: Questions one visitor may have waiting; a further one is refused with a message, never dropped silently.
+MAX_QUEUED = 5
 EXAMPLES = (
     "How was the churn model validated?",
     "What architecture does the CIFAR-10 CNN use?",
@@ -156,6 +158,7 @@ def advanced_panel() -> Settings:
 
 def _state() -> Any:
     st.session_state.setdefault("rag_messages", [])
+    st.session_state.setdefault("rag_queue", [])  # asked, not yet answered (oldest first)
     st.session_state.setdefault("rag_uploads", {})  # name -> Document
     st.session_state.setdefault("rag_seen_files", set())
     return st.session_state
@@ -355,7 +358,7 @@ def _chat_header(settings: Settings, config: BackendConfig) -> None:
                    f"feedback so far: :material/thumb_up: {ratings.up} :material/thumb_down: {ratings.down}")
     if top[1].button("Clear chat", icon=":material/delete_sweep:", width="stretch", key="rag_clear",
                      disabled=not state["rag_messages"]):
-        state["rag_messages"] = []
+        state["rag_messages"], state["rag_queue"] = [], []
         st.rerun()
     st.pills("Try a question", EXAMPLES, key="rag_example", on_change=_pick_example, label_visibility="collapsed")
 
@@ -403,13 +406,18 @@ def _stream_direct(assistant: Assistant, turn: Turn) -> list[str]:
     return raw
 
 
+def _clipped(question: str, limit: int = 2000) -> str:
+    """A question as the chat shows it (very long ones cut, with a mark)."""
+    return question if len(question) <= limit else question[:limit] + " …"
+
+
 def _answer(question: str, settings: Settings, config: BackendConfig) -> None:
     """Answer one question live, log it for MLOps, store both halves of the turn and redraw."""
     state = _state()
     index = session_index(settings)
     previous = next((m["content"] for m in reversed(state["rag_messages"]) if m["role"] == "user"), "")
     with st.chat_message("user"):
-        st.text(question if len(question) <= 2000 else question[:2000] + " …")
+        st.text(_clipped(question))
     started = time.perf_counter()
     assistant = Assistant(index, generator(config))
     with st.chat_message("assistant"):
@@ -422,10 +430,13 @@ def _answer(question: str, settings: Settings, config: BackendConfig) -> None:
                       started)
         if turn.error:
             log.warning("generation failed: %s", turn.error)
-    # both halves are stored together, so a run interrupted by a new question leaves no orphan
+    # both halves are stored together, and the question leaves the queue only now: a run interrupted by
+    # a new question leaves no orphan, and the interrupted question is answered again on the next run
     state["rag_messages"] += [{"role": "user", "content": question},
                               {"role": "assistant", "content": turn.answer, "turn": turn}]
-    st.rerun()  # redraw the finished turn with its citations and thumbs
+    if state["rag_queue"] and state["rag_queue"][0] == question:
+        state["rag_queue"].pop(0)
+    st.rerun()  # redraw the finished turn with its citations and thumbs, then answer the next one
 
 
 def chat(settings: Settings) -> None:
@@ -433,9 +444,23 @@ def chat(settings: Settings) -> None:
     config = backend_config()
     _chat_header(settings, config)
     _history()
-    question = st.chat_input("Ask about this portfolio…", key="rag_question") or _state().pop("rag_pending", None)
-    if question:
-        _answer(question, settings, config)
+    queue = _state()["rag_queue"]
+    asked = st.chat_input("Ask about this portfolio…", key="rag_question") or _state().pop("rag_pending", None)
+    if asked and len(queue) >= MAX_QUEUED:
+        st.warning(f"{len(queue)} of your questions are still waiting for an answer, so this one was not added: "
+                   "ask it again once they are answered.", icon=":material/hourglass_top:")
+    elif asked:
+        # queued at once: a question sent while another is being answered interrupts that run, and would
+        # otherwise be lost with it
+        queue.append(asked)
+    if queue:
+        current = st.container()
+        for waiting in queue[1:]:
+            with st.chat_message("user"):
+                st.text(_clipped(waiting))
+                st.caption("Waiting for the answer above.")
+        with current:
+            _answer(queue[0], settings, config)
     # the page is drawn; the shared index, model and injection classifier load in the background, so the
     # first answer is quick without holding up the page
     elif not warm_up(settings, config):

@@ -59,9 +59,14 @@ def test_runs_chapter_draws_from_the_snapshot_without_mlflow(tmp_path, monkeypat
 
 @pytest.mark.skipif(contract.get("churn").missing(), reason="no committed churn model")
 def test_without_a_store_the_churn_chapters_compute_live_and_store_it(tmp_path, monkeypatch):
+    import streamlit as st
+
     from tests.conftest import open_page
 
     monkeypatch.setattr(showcase, "CACHE_DIR", tmp_path)
+    # earlier AppTests in this process leave the page's st.cache_data entries (keyed on the model version):
+    # without clearing them the page would never reach the store, whatever its code does
+    st.cache_data.clear()
     shown = {}
     for chapter in ("performance", "customer"):
         at = open_page("app_pages/churn.py", chapter=chapter)

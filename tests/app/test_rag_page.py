@@ -74,3 +74,28 @@ def test_an_example_pill_asks_its_question_through_the_router(feedback_db):
     assert not at.exception, [e.value for e in at.exception]
     text = _assistant_text(at)
     assert "churn model" in text or "not trained" in " ".join(i.value for i in at.info)
+
+
+def test_a_question_sent_while_another_is_answered_is_answered_too_in_order(feedback_db):
+    """A new question interrupts the run answering the previous one; the interrupted one must not be lost."""
+    at = open_page(PAGE, timeout=300)
+    at.session_state["rag_queue"] = ["How was the churn model validated?"]  # as an interrupted run leaves it
+    at.chat_input(key="rag_question").set_value("What is the boiling point of tungsten?").run()
+    assert not at.exception, [e.value for e in at.exception]
+    asked = [m["content"] for m in at.session_state["rag_messages"] if m["role"] == "user"]
+    assert asked == ["How was the churn model validated?", "What is the boiling point of tungsten?"]
+    assert at.session_state["rag_queue"] == []
+    assert len([m for m in at.chat_message if m.name == "assistant"]) == 2
+
+
+def test_a_visitor_with_too_many_questions_waiting_is_told_so(feedback_db, monkeypatch):
+    from src.ui import rag_widgets
+
+    at = open_page(PAGE, timeout=300)
+    waiting = [f"question {i}" for i in range(rag_widgets.MAX_QUEUED)]
+    monkeypatch.setattr(rag_widgets, "_answer", lambda question, settings, config: None)  # keep them waiting
+    at.session_state["rag_queue"] = list(waiting)
+    at.chat_input(key="rag_question").set_value("one more").run()
+    assert not at.exception
+    assert at.session_state["rag_queue"] == waiting
+    assert any("was not added" in w.value for w in at.warning)
