@@ -31,6 +31,7 @@ from src.rag.generate_queue import waiting_message
 from src.rag.injection import classifier
 from src.rag.retrieve import MODES, RERANK_DEPTH, Hit, Index
 from src.ui import background
+from src.ui.chrome import error_panel
 
 log = logging.getLogger("portfolio.rag")
 FEEDBACK_DB_ENV = "RAG_FEEDBACK_DB"
@@ -357,7 +358,7 @@ def _chat_header(settings: Settings, config: BackendConfig) -> None:
     top[0].caption(f"Generator: {config.describe()} · {n_docs} documents · retriever: {settings.mode} · "
                    f"feedback so far: :material/thumb_up: {ratings.up} :material/thumb_down: {ratings.down}")
     if top[1].button("Clear chat", icon=":material/delete_sweep:", width="stretch", key="rag_clear",
-                     disabled=not state["rag_messages"]):
+                     disabled=not (state["rag_messages"] or state["rag_queue"])):
         state["rag_messages"], state["rag_queue"] = [], []
         st.rerun()
     st.pills("Try a question", EXAMPLES, key="rag_example", on_change=_pick_example, label_visibility="collapsed")
@@ -460,7 +461,11 @@ def chat(settings: Settings) -> None:
                 st.text(_clipped(waiting))
                 st.caption("Waiting for the answer above.")
         with current:
-            _answer(queue[0], settings, config)
+            try:
+                _answer(queue[0], settings, config)
+            except Exception as exc:  # Streamlit's rerun/stop are BaseExceptions: an interrupted question stays
+                queue.pop(0)  # a failing one leaves the queue, or every rerun of the session would fail on it
+                error_panel("Sorry, that question could not be answered; ask another one.", exc)
     # the page is drawn; the shared index, model and injection classifier load in the background, so the
     # first answer is quick without holding up the page
     elif not warm_up(settings, config):

@@ -99,3 +99,18 @@ def test_a_visitor_with_too_many_questions_waiting_is_told_so(feedback_db, monke
     assert not at.exception
     assert at.session_state["rag_queue"] == waiting
     assert any("was not added" in w.value for w in at.warning)
+
+
+def test_a_question_that_fails_leaves_the_queue_with_a_message(feedback_db, monkeypatch):
+    from src.ui import rag_widgets
+
+    def broken(question, settings, config):
+        raise RuntimeError("index went away")
+
+    at = open_page(PAGE, timeout=300)
+    monkeypatch.setattr(rag_widgets, "_answer", broken)
+    at.chat_input(key="rag_question").set_value("How was the churn model validated?").run()
+    assert not at.exception
+    assert at.session_state["rag_queue"] == []  # not retried (and failed) on every later rerun
+    assert any("could not be answered" in e.value for e in at.error)
+    assert not any("index went away" in e.value for e in at.error)
