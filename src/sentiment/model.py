@@ -52,11 +52,11 @@ def base_classifier() -> torch.nn.Module:
 
 @dataclass
 class LoraSettings:
-    """LoRA hyper-parameters (rank, scale, dropout)."""
+    """LoRA hyper-parameters (rank, scale, dropout); the defaults live once, in ``TrainConfig``'s ``--lora-*``."""
 
-    rank: int = 16
-    alpha: int = 32
-    dropout: float = 0.1
+    rank: int
+    alpha: int
+    dropout: float
 
 
 def build_lora_classifier(settings: LoraSettings, seed: int = 0) -> torch.nn.Module:
