@@ -21,8 +21,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +31,7 @@ import pandas as pd
 
 from src.churn import data
 from src.churn.explain import Explanation
-from src.core import datasets
+from src.core import datasets, keyed_cache
 from src.core.settings import DATA_DIR
 
 if TYPE_CHECKING:
@@ -62,25 +60,11 @@ EXAMPLE_CUSTOMER: dict[str, Any] = {
 
 
 def _read(path: Path, key: dict[str, Any]) -> dict[str, Any] | None:
-    """The payload stored at ``path`` when its key matches, else None (missing, stale or unreadable)."""
-    try:
-        stored = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(stored, dict) or stored.get("key") != {**key, "format": FORMAT}:
-        return None
-    return stored.get("payload")
+    return keyed_cache.read(path, {**key, "format": FORMAT})
 
 
 def _write(path: Path, key: dict[str, Any], payload: dict[str, Any]) -> None:
-    """Write atomically (a reader never sees half a file); a failure only logs: the cache is optional."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as fh:
-            json.dump({"key": {**key, "format": FORMAT}, "payload": payload}, fh)
-        os.replace(fh.name, path)
-    except OSError as exc:
-        log.warning("could not write the churn cache %s: %s", path, exc)
+    keyed_cache.write(path, {**key, "format": FORMAT}, payload)
 
 
 def _frame_payload(frame: pd.DataFrame) -> dict[str, Any]:

@@ -15,16 +15,13 @@ so the tables are built by the same code from either source.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from src.core import tracking
+from src.core import keyed_cache, tracking
 from src.core.contract import NO_VERSION
 from src.core.demos import CARDED
 from src.core.settings import DATA_DIR, model_dir
@@ -92,12 +89,7 @@ def write(path: Path | None = None, uri: str | None = None) -> bool:
     if store_key(uri) != before:  # a run was tracked while reading: this snapshot may already be stale
         log.info("the MLflow store changed while it was snapshotted; not written")
         return False
-    path = path or SNAPSHOT_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as fh:
-        json.dump({"key": before, **payload}, fh)
-    os.replace(fh.name, path)
-    return True
+    return keyed_cache.write(path or SNAPSHOT_FILE, before, payload)
 
 
 def read(path: Path | None = None, uri: str | None = None) -> SnapshotClient | None:
@@ -105,11 +97,8 @@ def read(path: Path | None = None, uri: str | None = None) -> SnapshotClient | N
     key = store_key(uri)
     if key is None:
         return None
-    try:
-        stored = json.loads((path or SNAPSHOT_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(stored, dict) or stored.get("key") != key or stored.get("committed") != _committed():
+    stored = keyed_cache.read(path or SNAPSHOT_FILE, key)
+    if not isinstance(stored, dict) or stored.get("committed") != _committed():
         return None
     return SnapshotClient(stored["demos"])
 
