@@ -61,3 +61,8 @@ def open_page(page: str | None = None, timeout: float = 120, chapter: str | None
 def shows_info(at, text: str) -> bool:
     """True when the page ran without an exception and an info box contains ``text``."""
     return not at.exception and any(text in i.value for i in at.info)
+
+
+def shown_text(at, kinds: tuple[str, ...] = ("markdown", "caption", "success", "warning", "info")) -> str:
+    """The text of the page's elements of these kinds, space-joined: what a visitor reads there."""
+    return " ".join(str(e.value) for kind in kinds for e in getattr(at, kind))

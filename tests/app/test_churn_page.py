@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from src.churn.model import ARTIFACT, MODEL_FILE
-from tests.conftest import open_page, require_dataset, shows_info
+from tests.conftest import open_page, require_dataset, shown_text, shows_info
 
 pytestmark = pytest.mark.skipif(not (ARTIFACT / MODEL_FILE).is_file(), reason="run `python -m src.churn.train`")
 PAGE = "app_pages/churn.py"
@@ -17,11 +17,6 @@ def _chapter(slug: str):
         at.button_group[0].set_value(slug).run()  # the chapter switcher (st.segmented_control)
     assert at.query_params["chapter"] == slug
     return at
-
-
-def _text(at) -> str:
-    kinds = ("markdown", "caption", "success", "warning", "info")
-    return " ".join(str(e.value) for kind in kinds for e in getattr(at, kind))
 
 
 def test_performance_chapter_and_threshold_slider():
@@ -50,7 +45,7 @@ def test_customer_what_if_form_changes_the_prediction(isolated_cache):
     after = next(m.value for m in at.metric if m.label == "Churn probability")
     assert float(after.rstrip("%")) < float(before.rstrip("%"))
     assert any("outside the training range" in w.value for w in at.warning)
-    assert "raises the churn risk" in _text(at) or "lowers the churn risk" in _text(at)
+    assert "raises the churn risk" in shown_text(at) or "lowers the churn risk" in shown_text(at)
 
 
 def test_drivers_chapter_dependence_plot_follows_the_chosen_feature():
@@ -79,7 +74,7 @@ def test_customer_picker_loads_an_existing_customer():
 def test_action_and_fairness_chapters(slug, expected):
     at = _chapter(slug)
     assert not at.exception, [e.value for e in at.exception]
-    assert expected in _text(at)
+    assert expected in shown_text(at)
 
 
 def test_batch_chapter_offers_the_template():

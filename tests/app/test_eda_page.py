@@ -6,7 +6,7 @@ import pytest
 import streamlit as st
 
 from src.churn.data import synthetic
-from tests.conftest import open_page, require_dataset
+from tests.conftest import open_page, require_dataset, shown_text
 
 PAGE = "app_pages/eda.py"
 
@@ -18,27 +18,23 @@ def _fresh_caches():
     st.cache_data.clear()
 
 
-def _texts(at) -> str:
-    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
-
-
 def test_filter_changes_the_numbers_and_chapters_have_urls():
     require_dataset("telco")
     at = open_page(PAGE)
     assert not at.exception, [e.value for e in at.exception]
-    assert "Showing all customers: 7,043 of 7,043" in _texts(at)
+    assert "Showing all customers: 7,043 of 7,043" in shown_text(at, ("markdown", "caption"))
     before = next(m.value for m in at.metric if m.label == "Churn rate")
 
     at.multiselect(key="eda_contract").set_value(["Month-to-month"]).run()
     assert not at.exception
-    assert "customers on a month-to-month contract" in _texts(at)
+    assert "customers on a month-to-month contract" in shown_text(at, ("markdown", "caption"))
     after = next(m.value for m in at.metric if m.label == "Churn rate")
     assert after != before
 
     at.segmented_control(key="_chapter_control").set_value("findings").run()
     assert not at.exception
     assert at.query_params["chapter"] == "findings"
-    text = _texts(at)
+    text = shown_text(at, ("markdown", "caption"))
     assert "Key findings, ranked by effect size" in text and "month-to-month contract" in text
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from src.core.settings import model_dir
 from src.sentiment.predict import MODEL_TITLES, MODELS, SERVED
-from tests.conftest import open_page
+from tests.conftest import open_page, shown_text
 
 PAGE = "app_pages/sentiment.py"
 trained = pytest.mark.skipif(not (model_dir("sentiment") / "config.json").is_file(), reason="no sentiment artifact")
@@ -44,7 +44,7 @@ def test_analyse_shows_the_served_blend_first_then_each_model():
 @trained
 def test_why_splits_the_served_blend_into_each_parts_share():
     at = _submit("why", "A warm and funny film, though far too long.")
-    said = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    said = shown_text(at, ("markdown", "caption"))
     assert "The served label comes from the blend" in said and "MiniLM share" in said, said[:400]
 
 
@@ -77,7 +77,7 @@ def test_long_text_says_it_was_chunked():
 @trained
 def test_markdown_link_and_image_are_not_rendered():
     at = _submit("analyse", "![pwn](http://evil.example/x.png) [click me](http://evil.example) great film")
-    rendered = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    rendered = shown_text(at, ("markdown", "caption"))
     assert "evil.example" not in rendered  # the text is analysed, never rendered as markdown
     assert any("plain text" in i.value for i in at.info)
 
