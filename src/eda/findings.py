@@ -32,6 +32,14 @@ MIN_RATE_GAP = 0.05
 MIN_GROUP = 30
 
 
+def notable(p: float, effect: float) -> bool:
+    """The column rule: ``p`` below :data:`ALPHA` and an effect of at least :data:`MIN_EFFECT` either way.
+
+    Column findings pass their adjusted ``q``; the money chapter, which runs one test, its raw p-value.
+    """
+    return p < ALPHA and abs(effect) >= MIN_EFFECT
+
+
 @dataclass(frozen=True)
 class ColumnFinding:
     """One column's association with churn."""
@@ -57,7 +65,7 @@ class ColumnFinding:
 
     @property
     def passes(self) -> bool:
-        return self.q < ALPHA and self.size >= MIN_EFFECT
+        return notable(self.q, self.effect)
 
 
 @dataclass(frozen=True)

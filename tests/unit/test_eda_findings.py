@@ -76,3 +76,15 @@ def test_the_same_customers_under_two_columns_are_told_once():
     frame["copy"] = frame["plan"]
     segments = findings.segment_findings(frame, "churn", ("plan", "copy"))
     assert all(f.column == "plan" for f in segments)
+
+
+@pytest.mark.parametrize(("p", "effect", "expected"), [
+    (findings.ALPHA / 2, -2 * findings.MIN_EFFECT, True),  # either direction counts
+    (findings.ALPHA / 2, findings.MIN_EFFECT, True),
+    (findings.ALPHA, 2 * findings.MIN_EFFECT, False),  # p must stay below alpha
+    (findings.ALPHA / 2, findings.MIN_EFFECT / 2, False),  # significant but too small to tell
+])
+def test_the_column_rule_is_one_function(p, effect, expected):
+    assert findings.notable(p, effect) is expected
+    finding = findings.ColumnFinding("x", "numeric", "Mann-Whitney U", 0.0, p, p, effect, "rank-biserial r")
+    assert finding.passes is expected

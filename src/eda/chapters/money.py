@@ -17,7 +17,7 @@ STRONG_RHO = 0.8
 
 def _direction(mw: stats.MannWhitney, up: str, down: str) -> str:
     """``up``/``down`` when churners differ significantly with at least a small effect, else "same"."""
-    if mw.p >= findings.ALPHA or abs(mw.rank_biserial) < findings.MIN_EFFECT:
+    if not findings.notable(mw.p, mw.rank_biserial):
         return "same"
     return up if mw.rank_biserial > 0 else down
 
