@@ -33,6 +33,15 @@ DISTANCE = 0.1
 PSI_THRESHOLD = 0.1
 DRIFT_SHARE = 0.5
 SMALL_REFERENCE = 1000
+#: Every test by name: its title, its threshold, and whether a score *below* it (a p-value) means drift.
+METHODS: dict[str, tuple[str, float, bool]] = {
+    "ks": ("K-S p-value", P_VALUE, True),
+    "chisquare": ("chi-square p-value", P_VALUE, True),
+    "z": ("z-test p-value", P_VALUE, True),
+    "wasserstein": ("Wasserstein distance (normed)", DISTANCE, False),
+    "jensenshannon": ("Jensen-Shannon distance", DISTANCE, False),
+    "psi": ("PSI", PSI_THRESHOLD, False),
+}
 
 
 @dataclass(frozen=True)
@@ -145,42 +154,33 @@ def psi(reference: pd.Series, current: pd.Series, kind: str) -> float:
     return float(np.sum((ref - cur) * np.log(ref / cur)))
 
 
+def _score(method: str, reference: pd.Series, current: pd.Series, kind: str) -> float:
+    """The statistic of one of :data:`METHODS`: a p-value or a distance."""
+    if method == "ks":
+        return float(stats.ks_2samp(reference.to_numpy(float), current.to_numpy(float)).pvalue)
+    if method == "chisquare":
+        return _chi_square(reference, current)
+    if method == "z":
+        return _z_test(reference, current)
+    if method == "wasserstein":
+        norm = max(float(np.std(reference.to_numpy(float))), 0.001)
+        return float(stats.wasserstein_distance(reference.to_numpy(float), current.to_numpy(float)) / norm)
+    if method == "jensenshannon":
+        return float(distance.jensenshannon(*binned_shares(reference, current, kind)))
+    return psi(reference, current, kind)
+
+
 def column_drift(reference: pd.Series, current: pd.Series, kind: str, method: str | None = None,
                  name: str = "") -> ColumnDrift:
-    """Test one column; ``method`` None picks Evidently's default, or pass ``"psi"`` (or any named test)."""
+    """Test one column; ``method`` None picks Evidently's default, or pass ``"psi"`` (or any of :data:`METHODS`)."""
     reference, current = reference.dropna(), current.dropna()
     method = method or choose_method(reference, current, kind)
-    name = name or str(reference.name)
-    if method == "ks":
-        score, threshold, low = float(stats.ks_2samp(reference.to_numpy(float), current.to_numpy(float)).pvalue), \
-            P_VALUE, True
-    elif method == "chisquare":
-        score, threshold, low = _chi_square(reference, current), P_VALUE, True
-    elif method == "z":
-        score, threshold, low = _z_test(reference, current), P_VALUE, True
-    elif method == "wasserstein":
-        norm = max(float(np.std(reference.to_numpy(float))), 0.001)
-        score = float(stats.wasserstein_distance(reference.to_numpy(float), current.to_numpy(float)) / norm)
-        threshold, low = DISTANCE, False
-    elif method == "jensenshannon":
-        score, threshold, low = float(distance.jensenshannon(*binned_shares(reference, current, kind))), \
-            DISTANCE, False
-    elif method == "psi":
-        score, threshold, low = psi(reference, current, kind), PSI_THRESHOLD, False
-    else:
+    if method not in METHODS:
         raise ValueError(f"unknown drift method {method!r}")
+    title, threshold, low = METHODS[method]
+    score = _score(method, reference, current, kind)
     drifted = score < threshold if low else score >= threshold
-    return ColumnDrift(name, kind, METHOD_TITLES[method], score, threshold, bool(drifted), low)
-
-
-METHOD_TITLES = {
-    "ks": "K-S p-value",
-    "chisquare": "chi-square p-value",
-    "z": "z-test p-value",
-    "wasserstein": "Wasserstein distance (normed)",
-    "jensenshannon": "Jensen-Shannon distance",
-    "psi": "PSI",
-}
+    return ColumnDrift(name or str(reference.name), kind, title, score, threshold, bool(drifted), low)
 
 
 def rules_text(reference_rows: int, method: str | None = None) -> str:
