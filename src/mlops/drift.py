@@ -154,22 +154,6 @@ def psi(reference: pd.Series, current: pd.Series, kind: str) -> float:
     return float(np.sum((ref - cur) * np.log(ref / cur)))
 
 
-def _score(method: str, reference: pd.Series, current: pd.Series, kind: str) -> float:
-    """The statistic of one of :data:`METHODS`: a p-value or a distance."""
-    if method == "ks":
-        return float(stats.ks_2samp(reference.to_numpy(float), current.to_numpy(float)).pvalue)
-    if method == "chisquare":
-        return _chi_square(reference, current)
-    if method == "z":
-        return _z_test(reference, current)
-    if method == "wasserstein":
-        norm = max(float(np.std(reference.to_numpy(float))), 0.001)
-        return float(stats.wasserstein_distance(reference.to_numpy(float), current.to_numpy(float)) / norm)
-    if method == "jensenshannon":
-        return float(distance.jensenshannon(*binned_shares(reference, current, kind)))
-    return psi(reference, current, kind)
-
-
 def column_drift(reference: pd.Series, current: pd.Series, kind: str, method: str | None = None,
                  name: str = "") -> ColumnDrift:
     """Test one column; ``method`` None picks Evidently's default, or pass ``"psi"`` (or any of :data:`METHODS`)."""
@@ -178,7 +162,19 @@ def column_drift(reference: pd.Series, current: pd.Series, kind: str, method: st
     if method not in METHODS:
         raise ValueError(f"unknown drift method {method!r}")
     title, threshold, low = METHODS[method]
-    score = _score(method, reference, current, kind)
+    if method == "ks":
+        score = float(stats.ks_2samp(reference.to_numpy(float), current.to_numpy(float)).pvalue)
+    elif method == "chisquare":
+        score = _chi_square(reference, current)
+    elif method == "z":
+        score = _z_test(reference, current)
+    elif method == "wasserstein":
+        norm = max(float(np.std(reference.to_numpy(float))), 0.001)
+        score = float(stats.wasserstein_distance(reference.to_numpy(float), current.to_numpy(float)) / norm)
+    elif method == "jensenshannon":
+        score = float(distance.jensenshannon(*binned_shares(reference, current, kind)))
+    else:
+        score = psi(reference, current, kind)
     drifted = score < threshold if low else score >= threshold
     return ColumnDrift(name or str(reference.name), kind, title, score, threshold, bool(drifted), low)
 
