@@ -61,25 +61,22 @@ def test_bad_input_gets_a_clear_message(text, expected):
 
 
 @trained
-def test_markup_and_control_characters_are_plain_text():
-    at = _submit("why", "<img src=x onerror=alert(1)> **great**\x00 film")
-    notes = " ".join(i.value for i in at.info)
-    assert "plain text" in notes and "control" in notes
-    assert not any("<img" in m.value for m in at.markdown)  # never rendered as markdown/HTML
+@pytest.mark.parametrize(("chapter", "text", "hidden", "notes"), [
+    ("why", "<img src=x onerror=alert(1)> **great**\x00 film", "<img", ("plain text", "control")),
+    ("analyse", "![pwn](http://evil.example/x.png) [click me](http://evil.example) great film", "evil.example",
+     ("plain text",)),
+])
+def test_markup_links_and_control_characters_are_plain_text(chapter, text, hidden, notes):
+    at = _submit(chapter, text)
+    assert hidden not in shown_text(at, ("markdown", "caption"))  # analysed, never rendered as markdown/HTML
+    said = shown_text(at, ("info",))
+    assert all(note in said for note in notes), said
 
 
 @trained
 def test_long_text_says_it_was_chunked():
     at = _submit("long", " ".join(["The staff were friendly and the room was quiet."] * 40))
     assert any("Nothing was truncated" in i.value for i in at.info)
-
-
-@trained
-def test_markdown_link_and_image_are_not_rendered():
-    at = _submit("analyse", "![pwn](http://evil.example/x.png) [click me](http://evil.example) great film")
-    rendered = shown_text(at, ("markdown", "caption"))
-    assert "evil.example" not in rendered  # the text is analysed, never rendered as markdown
-    assert any("plain text" in i.value for i in at.info)
 
 
 @trained
