@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from src.eda import stats
 from src.eda.data import CHURNED, OUTCOME, STAYED, label
 
 CHURN_COLOUR = "#E4572E"
@@ -30,6 +31,8 @@ OUTCOME_COLOURS = {CHURNED: CHURN_COLOUR, STAYED: STAY_COLOUR}
 SEGMENT_COLOURS = ("#CC79A7", "#009E73", "#E69F00", "#56B4E9", "#F0E442", "#0072B2")
 #: Points drawn in scatter plots; a seeded sample keeps the HTML report small and the browser fast.
 SCATTER_POINTS = 2500
+#: How the charts name an interval: at the story's confidence level.
+_CI = f"{stats.CONFIDENCE:.0%} CI"
 #: Characters per title line; longer takeaways wrap so they never run off the chart.
 TITLE_WIDTH = 80
 
@@ -99,7 +102,7 @@ def rate_bars(rates: pd.DataFrame, base: float, title: str) -> go.Figure:
         text=[f"{r:.1%}" for r in rates["rate"]], textposition="inside", insidetextanchor="start",
         textfont=dict(color="white"),
         customdata=np.stack([rates["customers"], rates["ci_low"], rates["ci_high"]], axis=1),
-        hovertemplate="%{y}: %{x:.1%} churn (95% CI %{customdata[1]:.1%}–%{customdata[2]:.1%}), "
+        hovertemplate="%{y}: %{x:.1%} churn (" + _CI + " %{customdata[1]:.1%}–%{customdata[2]:.1%}), "
                       "%{customdata[0]:,} customers<extra></extra>",
     )
     line, note = _reference("x", base, f"base {base:.1%}")
@@ -130,7 +133,7 @@ def rate_curve(curve: pd.DataFrame, base: float, x_title: str, title: str) -> go
     """A churn rate along an ordered axis (``x, rate, ci_low, ci_high, customers``) with its 95% band."""
     band = go.Scatter(
         x=np.concatenate([curve["x"], curve["x"][::-1]]), y=np.concatenate([curve["ci_high"], curve["ci_low"][::-1]]),
-        fill="toself", fillcolor="rgba(228,87,46,0.18)", line=dict(width=0), hoverinfo="skip", name="95% CI",
+        fill="toself", fillcolor="rgba(228,87,46,0.18)", line=dict(width=0), hoverinfo="skip", name=_CI,
     )
     line = go.Scatter(
         x=curve["x"], y=curve["rate"], mode="lines+markers", line=dict(color=CHURN_COLOUR, width=2.5),

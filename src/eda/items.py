@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from src.core import demos
-from src.eda import quality
+from src.eda import quality, stats
 
 
 @dataclass
@@ -30,7 +30,8 @@ class Metrics:
 
 #: Readable table headers for the frames' column names.
 HEADERS = {
-    "rate": "churn rate", "churn_rate": "churn rate", "ci_low": "95% CI low", "ci_high": "95% CI high",
+    "rate": "churn rate", "churn_rate": "churn rate", "ci_low": f"{stats.CONFIDENCE:.0%} CI low",
+    "ci_high": f"{stats.CONFIDENCE:.0%} CI high",
     "name": "segment", "median_tenure": "median tenure (months)", "median_monthly": "median monthly",
     "mean_services": "services (mean)", "top_contract": "most common contract",
 }

@@ -65,4 +65,5 @@ def gap_text(f: findings.SegmentFinding) -> str:
     """One category against the rest, with the interval of the difference."""
     who = cap(level_words(f.column, f.level))
     return (f"{who} churn at {pct(f.rate.value)} ({ci(f.rate.low, f.rate.high)}) against {pct(f.rest.value)} "
-            f"for everyone else: {points(f.diff.value)} (95% CI {f.diff.low * 100:+.1f} to {f.diff.high * 100:+.1f})")
+            f"for everyone else: {points(f.diff.value)} ({stats.CONFIDENCE:.0%} CI "
+            f"{f.diff.low * 100:+.1f} to {f.diff.high * 100:+.1f})")
