@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import pandas as pd
 
@@ -17,7 +17,8 @@ from src.churn.data import ADD_ONS
 from src.eda.data import label
 
 Severity = Literal["high", "medium", "low", "info"]
-SEVERITY_ORDER: tuple[Severity, ...] = ("high", "medium", "low", "info")
+#: The severities, most urgent first (the order of the alerts and of the chapter's counts).
+SEVERITY_ORDER: tuple[Severity, ...] = get_args(Severity)
 
 #: A column whose most common value holds at least this share is near-constant...
 NEAR_CONSTANT_SHARE = 0.95
