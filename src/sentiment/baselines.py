@@ -76,6 +76,13 @@ def load_linear(path: Path) -> Pipeline:
     return joblib.load(path)
 
 
+def linear_words(pipeline: Pipeline) -> list[str]:
+    """The alphabetic words in the linear model's word-level vocabulary (for the spelling corrector)."""
+    features = pipeline.named_steps["features"]
+    parts = [v for _, v in features.transformer_list] if isinstance(features, FeatureUnion) else [features]
+    return [w for v in parts if getattr(v, "analyzer", "word") == "word" for w in v.vocabulary_ if w.isalpha()]
+
+
 def linear_logits(pipeline: Pipeline, texts: Sequence[str]) -> np.ndarray:
     """The logistic regression's decision function: log-odds of positive."""
     return pipeline.decision_function(list(texts))

@@ -41,6 +41,7 @@ from src.sentiment.backend import choose_backend
 from src.sentiment.blend import Blend
 from src.sentiment.data import LABELS
 from src.sentiment.files import read_upload, score_frame
+from src.sentiment.spelling import SPELLING_KEY, Correction, Speller
 from src.sentiment.text import CheckedText, InputError, check_text, chunk_text, combine
 
 if TYPE_CHECKING:  # torch and transformers load with the model, not with this module (pages import it first)
@@ -113,6 +114,23 @@ class Predictor:
     def __post_init__(self) -> None:
         # Streamlit shares one Predictor across sessions; torch modules are not re-entrant.
         self.lock = threading.Lock()
+        self._speller: Speller | None = None
+
+    @property
+    def speller(self) -> Speller | None:
+        """The spelling corrector every model reads through (:mod:`src.sentiment.spelling`), when the artifact's
+        config turns it on (artifacts from before it have none). Built on first use (~0.5 s), knowing the
+        transformer's and the TF-IDF model's own vocabularies besides its word list."""
+        if not self.config.get(SPELLING_KEY):
+            return None
+        if self._speller is None:
+            self._speller = Speller([*(w for w in self.transformer.tokenizer.get_vocab() if w.isalpha()),
+                                     *baselines.linear_words(self.linear)])
+        return self._speller
+
+    def read(self, texts: Sequence[str]) -> list[str]:
+        """The texts as the models read them: spelling corrected when the artifact says so."""
+        return self.speller.correct_many(texts)[0] if self.speller is not None else list(texts)
 
     @classmethod
     def from_artifact(cls, folder: Path = ARTIFACT, *, backend: str | None = None) -> Predictor:
@@ -144,7 +162,9 @@ class Predictor:
         return float(self.config["calibration"].get(name, {}).get("temperature", 1.0))
 
     def raw_logits(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        """Uncalibrated log-odds of positive, per model (texts over max_length are truncated: use analyse)."""
+        """Uncalibrated log-odds of positive, per model, of the texts as read (:meth:`read`; texts over
+        max_length are truncated: use analyse)."""
+        texts = self.read(texts)
         with self.lock:
             transformer = self.transformer.logits(texts)
         linear = baselines.linear_logits(self.linear, texts)
@@ -168,6 +188,10 @@ class Predictor:
     def analyse(self, text: str) -> Analysis:
         """Check, chunk and score one text with every model (raises InputError for unusable text)."""
         checked = check_text(text)
+        if self.speller is not None:  # the analysis (chunks, attributions, n-grams) is of the text as read
+            read, fixes = self.speller.correct(checked.text)
+            if fixes:
+                checked = CheckedText(read, [*checked.notes, spelling_note(fixes)])
         pieces = self.chunks(checked.text)
         probs = self.probabilities(pieces)
         sizes = [self.transformer.token_count(p) for p in pieces]
@@ -206,6 +230,14 @@ class Predictor:
         for k, i in enumerate(good):
             rows[i]["notes"] = " ".join(checked[i].notes + unknown_notes([counts[k]], [unknown[k]]))
         return pd.DataFrame(rows, columns=BATCH_COLUMNS).fillna({"error": "", "notes": ""})
+
+
+def spelling_note(fixes: Sequence[Correction]) -> str:
+    """What the spelling correction changed, for the page."""
+    pairs = ", ".join(f"'{f.typed}' as '{f.read}'" for f in fixes[:8])
+    more = f" and {len(fixes) - 8} more" if len(fixes) > 8 else ""
+    return (f"Spelling: every model read {pairs}{more} (unknown words one letter away from a common word are read "
+            "as that word; the scores and explanations below are of the text as read).")
 
 
 def unknown_notes(counts: Sequence[int], unknown: Sequence[int]) -> list[str]:

@@ -117,3 +117,13 @@ def test_predict_csv_of_a_missing_file_is_a_message(tmp_path):
     result = CliRunner().invoke(app, ["--csv", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2 and "Cannot read" in result.output
     assert not isinstance(result.exception, FileNotFoundError)
+
+
+def test_the_served_blend_passes_the_whole_behaviour_suite_on_the_reference_backend():
+    """Issue 15: the whole suite, typos (read through the spelling correction) and neutral lines included."""
+    from src.sentiment.report import REFERENCE_BACKEND
+
+    reference = Predictor.from_artifact(ARTIFACT, backend=REFERENCE_BACKEND)
+    results = behaviour.run(reference.probabilities)
+    failed = results[(results["model"] == "blend") & ~results["passed"]]
+    assert failed.empty, f"served blend failures:\n{failed[['case', 'p_positive']].to_string()}"

@@ -90,3 +90,37 @@ def test_a_word_counting_part_cannot_overrule_the_transformer_beyond_its_cap():
     assert blend.parts(z_transformer, z_linear)["linear"] == pytest.approx(-0.33 * LINEAR_CAP)
     legacy = Blend.from_config({"blend": {"w_transformer": 0.46, "w_linear": 0.33, "bias": -0.5}})
     assert legacy is not None and legacy.logits(z_transformer, z_linear) < 0  # fitted before the cap: uncapped
+
+
+def test_neutral_rows_keep_the_blend_unsure_where_neither_part_reads_sentiment():
+    """A biased slice pushes the bias away from 0; neutral rows (target 0.5 at log-odds ~0) pull it back."""
+    rng = np.random.default_rng(1)
+    y = (rng.random(600) < 0.45).astype(int)
+    z_t = np.where(y == 1, 3.0, -3.0) + rng.normal(0.8, 2.0, 600)  # leans positive, like the transformer
+    z_l = np.where(y == 1, 1.0, -1.0) + rng.normal(0, 1.5, 600)
+    neutral = (rng.normal(0, 0.3, 60), rng.normal(0, 1.0, 60))
+    plain, with_neutral = fit_blend(z_t, z_l, y), fit_blend(z_t, z_l, y, neutral)
+    assert abs(with_neutral.bias) < abs(plain.bias)
+    assert abs(float(with_neutral.logits(0.0, 0.0))) < abs(float(plain.logits(0.0, 0.0)))
+    assert cv_accuracy(z_t, z_l, y, neutral) == pytest.approx(cv_accuracy(z_t, z_l, y), abs=0.02)
+
+
+class _Tokenizer:
+    """Just the vocabulary the speller asks the transformer's tokenizer for."""
+
+    def get_vocab(self) -> dict[str, int]:
+        return {"lovely": 0, "warm": 1, "film": 2}
+
+
+def test_with_spelling_on_every_model_reads_the_corrected_text():
+    blend = Blend(0.46, 0.33, -0.5)
+    off = _predictor({"calibration": {}, "blend": blend.to_dict()})
+    on = _predictor({"calibration": {}, "blend": blend.to_dict(), "spelling": {"max_edits": 1}})
+    on.transformer.tokenizer = off.transformer.tokenizer = _Tokenizer()
+    typo = ["a lovely warm flim"]
+    assert on.read(typo) == ["a lovely warm film"] and off.read(typo) == typo
+    assert on.raw_logits(typo)["transformer"][0] == pytest.approx(3.0)  # the FixedTransformer's "a lovely warm film"
+    with pytest.raises(KeyError):
+        off.raw_logits(typo)  # read as typed: a text the stand-in transformer does not know
+    analysis = on.analyse("a lovely warm flim")
+    assert analysis.text == "a lovely warm film" and any("'flim' as 'film'" in n for n in analysis.notes)
