@@ -8,8 +8,9 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,13 +19,20 @@ import streamlit as st
 
 from src.core import contract
 from src.core.cards import Card
+from src.core.settings import model_dir
 from src.mlops import hooks
 from src.ui.loader import load_model, version
 from src.vision import explain, insights, robustness
+from src.vision.backend_choice import auto_backend, max_drop
 from src.vision.examples import Example, dataset_folder, decode_listed, generated_examples
-from src.vision.export import MAX_DROP
-from src.vision.predict import DEFAULT_THRESHOLD, Prediction, Predictor
+from src.vision.prediction import DEFAULT_THRESHOLD, Prediction
 from src.vision.preprocess import MAX_BYTES, BadImageError, load_for_model, preview
+
+if TYPE_CHECKING:  # PyTorch loads with the model, in the background: a first screen draws from stored results
+    from src.vision.predict import Predictor
+
+#: What the chapters get: a call that returns the shared predictor, loading it only when a screen needs it.
+ModelFn = Callable[[], "Predictor"]
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +46,20 @@ REJECT_HELP = (
 # --- cached resources -----------------------------------------------------------------------------
 
 
-def predictor() -> Predictor | None:
-    """The shared predictor (the one cached loader of ``src.ui.loader``); None when no model is trained."""
-    return load_model("vision", panel=False)
+def predictor() -> Predictor:
+    """The shared predictor (the one cached loader of ``src.ui.loader``); the page checked it is trained."""
+    model = load_model("vision", panel=False)
+    if model is None:
+        raise contract.ModelMissingError("vision", model_dir("vision"))
+    return model
+
+
+def stored_screen(image: np.ndarray, name: str | None,
+                  card: Card | None) -> tuple[Prediction, dict[str, np.ndarray]] | None:
+    """Example ``name``'s prediction and Grad-CAM maps as stored at training time (None: compute live)."""
+    if card is None or "classes" not in card.extra:
+        return None
+    return insights.stored_screen(page_insights(), name, image, card.extra["classes"])
 
 
 @st.cache_data(show_spinner=False)
@@ -146,19 +165,25 @@ def verdict(pred: Prediction, threshold: float, truth: str | None) -> None:
                    icon=":material/check_circle:")
 
 
-def classify(model: Predictor, card: Card | None) -> None:
+def classify(model: ModelFn, card: Card | None) -> None:
     """The main chapter: input, what the model sees, top-k, rejection and Grad-CAM."""
     chosen = current_image(card)
     if chosen is None:
         return
     image, original, notes, truth = chosen
     what_the_model_sees(original, image, notes)
-    started = time.perf_counter()
-    pred = model.predict_image(image, notes)
-    # an example is an array (its .size is the element count), an upload a PIL image (.size is width, height)
-    size = (original.shape[1], original.shape[0]) if isinstance(original, np.ndarray) else getattr(original, "size",
-                                                                                                   None)
-    hooks.log_vision(image, size, pred.label, pred.confidence, started)
+    stored = stored_screen(image, st.session_state.get("vision_current_name"), card)
+    if stored is not None:
+        # Computed by the model at training time for this very example; not logged as served traffic,
+        # since the monitor's latency budget is about the model answering, which it did not do now.
+        pred, heats = stored
+    else:
+        started = time.perf_counter()
+        pred, heats = model().predict_image(image, notes), {}
+        # an example is an array (its .size is the element count), an upload a PIL image (.size is width, height)
+        size = (original.shape[1], original.shape[0]) if isinstance(original, np.ndarray) else getattr(
+            original, "size", None)
+        hooks.log_vision(image, size, pred.label, pred.confidence, started)
     left, right = st.columns(2)
     with left:
         st.markdown("#### Top-5 (after temperature scaling)")
@@ -166,21 +191,30 @@ def classify(model: Predictor, card: Card | None) -> None:
                               key="vision_threshold", help=REJECT_HELP)
         verdict(pred, threshold, truth)
         st.plotly_chart(top_k_chart(pred), width="stretch")
-        st.caption(REJECT_HELP + f" Temperature T = {model.temperature:.2f}; energy score {pred.energy:.2f} "
+        st.caption(REJECT_HELP + f"{temperature_text(card)} Energy score {pred.energy:.2f} "
                    "(higher means less like the training images).")
     with right:
         st.markdown("#### Grad-CAM: where the evidence is")
-        grad_cam_panel(model, image, pred, key="classify")
+        grad_cam_panel(model, image, pred, key="classify", stored=heats)
 
 
-def grad_cam_panel(model: Predictor, image: np.ndarray, pred: Prediction, key: str) -> None:
-    """Layer, class and opacity pickers, then the overlay."""
+def temperature_text(card: Card | None) -> str:
+    """" Temperature T = 0.51." from the card (the figure the served predictor was built with), or nothing."""
+    metric = card.metric("temperature") if card else None
+    return f" Temperature T = {metric.value:.2f}." if metric else ""
+
+
+def grad_cam_panel(model: ModelFn, image: np.ndarray, pred: Prediction, key: str,
+                   stored: dict[str, np.ndarray] | None = None) -> None:
+    """Layer, class and opacity pickers, then the overlay (a stored map of the top class when there is one)."""
     c1, c2 = st.columns(2)
     layer = c1.selectbox("Layer", list(explain.LAYERS), format_func=lambda n: f"{n}: {explain.LAYERS[n]}",
                          key=f"vision_layer_{key}")
     target = c2.selectbox("Explain class", [c for c, _ in pred.top_k(10)], key=f"vision_target_{key}")
     opacity = st.slider("Overlay opacity", 0.0, 1.0, 0.5, 0.05, key=f"vision_opacity_{key}")
-    heat = explain.grad_cam(model, image, model.classes.index(target), layer)
+    heat = (stored or {}).get(layer) if target == pred.label else None
+    if heat is None:
+        heat = explain.grad_cam(model(), image, pred.classes.index(target), layer)
     st.image(explain.overlay(image, heat, opacity), caption=f"Grad-CAM for '{target}' at {layer}",
              width="stretch")
 
@@ -205,14 +239,30 @@ def sweep_chart(result: robustness.Sweep, unit: str, current: float) -> go.Figur
     return fig
 
 
-def _sweep(model: Predictor, image: np.ndarray, name: str | None, perturbation: str) -> robustness.Sweep:
+def _sweep(model: ModelFn, image: np.ndarray, name: str | None, perturbation: str) -> robustness.Sweep:
     """The precomputed sweep of an example image (from training time), else computed now (uploads)."""
     stored = page_insights()["sweeps"].get(name or "", {}).get(perturbation)
-    return robustness.Sweep(**stored) if stored else robustness.sweep(model, image, perturbation)
+    return robustness.Sweep(**stored) if stored else robustness.sweep(model(), image, perturbation)
+
+
+def _scored(model: ModelFn, image: np.ndarray, name: str | None, perturbed: np.ndarray, card: Card | None,
+            seen: dict[bytes, tuple[Prediction, np.ndarray]]) -> tuple[Prediction, np.ndarray]:
+    """The prediction and layer2 Grad-CAM of a (perturbed) image: stored for an untouched example, else live.
+
+    Every tab draws on each run and, at its neutral setting, shows the same clean image: scored once.
+    """
+    if (key := perturbed.tobytes()) not in seen:
+        stored = stored_screen(image, name, card) if key == image.tobytes() else None
+        if stored is not None and "layer2" in stored[1]:
+            seen[key] = stored[0], stored[1]["layer2"]
+        else:
+            pred = model().predict_image(perturbed)
+            seen[key] = pred, explain.grad_cam(model(), perturbed, pred.classes.index(pred.label), "layer2")
+    return seen[key]
 
 
 @st.fragment
-def robustness_lab(model: Predictor, card: Card | None) -> None:
+def robustness_lab(model: ModelFn, card: Card | None) -> None:
     """One slider per perturbation; the prediction, Grad-CAM and the flip point update as you drag."""
     chosen = st.session_state.get("vision_current")
     name = st.session_state.get("vision_current_name")
@@ -222,17 +272,14 @@ def robustness_lab(model: Predictor, card: Card | None) -> None:
     image, _, _, truth = chosen
     st.caption("Using the image chosen in *Classify*" + (f" (true class: {truth})." if truth else "."))
     tabs = st.tabs([p.label.split(" (")[0] for p in robustness.PERTURBATIONS.values()])
-    # every tab draws on each run and, at its neutral setting, shows the same clean image: score it once
     seen: dict[bytes, tuple[Prediction, np.ndarray]] = {}
     for tab, spec in zip(tabs, robustness.PERTURBATIONS.values(), strict=True):
         with tab:
             neutral = 1.0 if spec.name == "brightness" else 0.0
             strength = st.slider(spec.label, spec.lo, spec.hi, neutral, spec.step, key=f"vision_rb_{spec.name}")
-            perturbed = robustness.apply(model, image, spec.name, strength)
-            if (key := perturbed.tobytes()) not in seen:
-                pred = model.predict_image(perturbed)
-                seen[key] = pred, explain.grad_cam(model, perturbed, model.classes.index(pred.label), "layer2")
-            pred, heat = seen[key]
+            # the neutral setting leaves every pixel as it is (FGSM's 0 too): no gradient to compute
+            perturbed = image if strength == neutral else robustness.apply(model(), image, spec.name, strength)
+            pred, heat = _scored(model, image, name, perturbed, card, seen)
             left, mid, right = st.columns(3)
             left.image(explain.enlarge(image), caption="clean", width="stretch")
             mid.image(explain.enlarge(perturbed), caption=f"{spec.name} {strength:g}{spec.unit}: "
@@ -292,7 +339,7 @@ def curves_figure(card: Card) -> go.Figure:
     return fig
 
 
-def model_report(model: Predictor, card: Card | None) -> None:
+def model_report(model: ModelFn, card: Card | None) -> None:
     """Confusion matrix, per-class accuracy, reliability, curves and (with data) misclassified images."""
     if card is None:
         st.info(f"No model card yet: `{contract.train_command('vision')}` writes it.")
@@ -314,8 +361,9 @@ def model_report(model: Predictor, card: Card | None) -> None:
         st.plotly_chart(reliability_figure(card), width="stretch")
         before, after = card.metric("ECE before temperature scaling"), card.metric("ECE after temperature scaling")
         if before and after:
-            st.caption(f"ECE {before.value:.3f} before, {after.value:.3f} after temperature scaling "
-                       f"(T = {model.temperature:.2f}); validation NLL {card.extra['nll_before']:.3f} → "
+            t = card.metric("temperature")
+            st.caption(f"ECE {before.value:.3f} before, {after.value:.3f} after temperature scaling"
+                       f"{f' (T = {t.value:.2f})' if t else ''}; validation NLL {card.extra['nll_before']:.3f} → "
                        f"{card.extra['nll_after']:.3f}.")
     with right:
         st.markdown("#### Training curves")
@@ -382,13 +430,20 @@ adds noise, blur, brightness changes and an FGSM attack until the label flips.
 BACKEND_TEXT = {
     "torch-bf16": "PyTorch with bfloat16 autocast (this CPU has native bf16)",
     "torch-fp32": "PyTorch float32 with batch norm folded into the convolutions (no native bf16 on this CPU)",
-    "onnx-int8": f"ONNX Runtime on the int8 graph, checked at training time to stay within {MAX_DROP * 100:g} "
+    "onnx-int8": "ONNX Runtime on the int8 graph, checked at training time to stay within {drop:g} "
                  "points of float32 (no native bf16 on this CPU)",
     "onnx-fp32": "ONNX Runtime on the folded float32 graph (no native bf16 on this CPU)",
 }
 
 
-def backend_note(model: Predictor) -> None:
-    """Which inference backend this server chose at load time, under the model card panel."""
-    st.caption(f":material/memory: Inference backend: **{model.backend_name}**, "
-               f"{BACKEND_TEXT.get(model.backend_name, 'chosen at load time')}.")
+def backend_note() -> None:
+    """Which inference backend this server uses, under the model card panel.
+
+    The same choice the loader makes (``auto_backend`` decides from CPU features and artifact files),
+    so the note is right before the model has loaded.
+    """
+    folder = model_dir("vision")
+    name = auto_backend(folder)
+    drop = max_drop(folder)
+    text = BACKEND_TEXT.get(name, "chosen at load time").format(drop=(drop or 0) * 100)
+    st.caption(f":material/memory: Inference backend: **{name}**, {text}.")

@@ -16,8 +16,6 @@ The explanations (Grad-CAM, FGSM) always use the unfolded float32 net, which kee
 from __future__ import annotations
 
 import copy
-import importlib.util
-import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -25,19 +23,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from src.core.hardware import cpu_has_native_bf16
+from src.vision.backend_choice import BACKENDS, BACKENDS_FILE, INT8_FILE, ONNX_FILE, ONNX_FILES, auto_backend
 from src.vision.model import ConvGroup, Net
 
 log = logging.getLogger(__name__)
 
 Backend = Callable[[torch.Tensor], torch.Tensor]
-#: Every backend :func:`make_backend` knows.
-BACKENDS = ("torch-bf16", "onnx-int8", "onnx-fp32", "torch-fp32")
-#: Artifact files written by :mod:`src.vision.export`.
-ONNX_FILE = "model.onnx"
-INT8_FILE = "model.int8.onnx"
-BACKENDS_FILE = "backends.json"
-_ONNX_FILES = {"onnx-fp32": ONNX_FILE, "onnx-int8": INT8_FILE}
+__all__ = ["BACKENDS", "BACKENDS_FILE", "INT8_FILE", "ONNX_FILE", "auto_backend", "fold_batchnorm", "make_backend"]
 
 
 def _fold(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> nn.Conv2d:
@@ -63,35 +55,6 @@ def fold_batchnorm(net: Net) -> Net:
     for p in folded.parameters():
         p.requires_grad_(False)
     return folded.to(memory_format=torch.channels_last)
-
-
-def available_backends(folder: Path | None) -> list[str]:
-    """The backends that can run here: bf16 only with native support, ONNX only with the runtime and files."""
-    names = ["torch-fp32"]
-    if cpu_has_native_bf16():
-        names.append("torch-bf16")
-    if folder is not None and importlib.util.find_spec("onnxruntime") is not None:
-        names += [name for name, file in _ONNX_FILES.items() if (Path(folder) / file).is_file()]
-    return names
-
-
-def _accuracy_ok(folder: Path, name: str) -> bool:
-    """True when ``backends.json`` records that ``name`` kept accuracy within the allowed drop."""
-    try:
-        return bool(json.loads((Path(folder) / BACKENDS_FILE).read_text())["backends"][name]["ok"])
-    except (OSError, ValueError, KeyError):
-        return False
-
-
-def auto_backend(folder: Path | None = None) -> str:
-    """bf16 where the CPU runs it natively; else the fastest checked ONNX graph; else folded float32 PyTorch."""
-    if cpu_has_native_bf16():
-        return "torch-bf16"
-    available = available_backends(folder)
-    for name in ("onnx-int8", "onnx-fp32"):
-        if name in available and _accuracy_ok(folder, name):
-            return name
-    return "torch-fp32"
 
 
 def _onnx_backend(path: Path, threads: int) -> Backend:
@@ -123,8 +86,8 @@ def make_backend(net: Net, name: str = "auto", folder: Path | None = None) -> tu
             with torch.no_grad():
                 return folded(x)
         return name, fp32
-    if name in _ONNX_FILES:
-        if folder is None or not (Path(folder) / _ONNX_FILES[name]).is_file():
-            raise ValueError(f"Backend '{name}' needs {_ONNX_FILES[name]} in the artifact folder.")
-        return name, _onnx_backend(Path(folder) / _ONNX_FILES[name], torch.get_num_threads())
+    if name in ONNX_FILES:
+        if folder is None or not (Path(folder) / ONNX_FILES[name]).is_file():
+            raise ValueError(f"Backend '{name}' needs {ONNX_FILES[name]} in the artifact folder.")
+        return name, _onnx_backend(Path(folder) / ONNX_FILES[name], torch.get_num_threads())
     raise ValueError(f"Unknown backend '{name}'; choose one of {', '.join(BACKENDS)} or 'auto'.")

@@ -20,7 +20,7 @@ from src.core.contract import ModelMissingError
 from src.core.hardware import cpu_has_native_bf16
 from src.core.settings import model_dir
 from src.vision import explain
-from src.vision.backends import BACKENDS_FILE, auto_backend, available_backends
+from src.vision.backend_choice import BACKENDS_FILE, auto_backend, available_backends
 from src.vision.model import TTA_PASSES
 from src.vision.predict import Predictor
 

@@ -14,13 +14,15 @@ pytorch-grad-cam's ``GradCAM`` on the committed model, so the library stays the 
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from PIL import Image
 
-from src.vision.predict import Predictor
+if TYPE_CHECKING:  # torch is imported where a map is computed: overlays of stored maps draw without it
+    import torch
+
+    from src.vision.predict import Predictor
 
 #: Layer name -> what the page says about it.
 LAYERS = {
@@ -42,7 +44,7 @@ def _own_output(acts: list[torch.Tensor]):
     """
     me = threading.get_ident()
 
-    def hook(_module: torch.nn.Module, _inputs: object, output: torch.Tensor) -> None:
+    def hook(_module: object, _inputs: object, output: torch.Tensor) -> None:
         if threading.get_ident() == me:
             acts.append(output)
     return hook
@@ -50,6 +52,9 @@ def _own_output(acts: list[torch.Tensor]):
 
 def grad_cam(predictor: Predictor, image: np.ndarray, class_index: int, layer: str = "layer3") -> np.ndarray:
     """A (32,32) float map in [0,1] for ``class_index`` on one 32x32x3 uint8 image."""
+    import torch
+    import torch.nn.functional as F
+
     if layer not in LAYERS:
         raise ValueError(f"Unknown layer '{layer}'; choose one of {', '.join(LAYERS)}.")
     net, acts = predictor.net, []

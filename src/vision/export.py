@@ -75,7 +75,7 @@ def quantize_int8(fp32_path: Path, out_path: Path, calibration: np.ndarray) -> P
 
 def backend_accuracies(net: Net, folder: Path, images: torch.Tensor, labels: torch.Tensor) -> dict[str, Any]:
     """Single-pass validation accuracy of every backend that runs here, and whether each is within MAX_DROP."""
-    from src.vision.backends import available_backends
+    from src.vision.backend_choice import available_backends
 
     x = normalize(images).contiguous(memory_format=torch.channels_last)
     scores = {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,40 +21,13 @@ from src.core.contract import CONFIG_FILE, WEIGHTS_FILE, ModelMissingError
 from src.core.settings import model_dir
 from src.vision.backends import make_backend
 from src.vision.model import LEGACY_TTA, Net, NetConfig, combine_views, normalize, tta_logits, tta_views
+from src.vision.prediction import DEFAULT_THRESHOLD, Prediction
 from src.vision.preprocess import BadImageError, load_for_model
 
 __all__ = ["DEFAULT_THRESHOLD", "ModelMissingError", "Prediction", "Predictor"]
 
-#: Default rejection threshold on the calibrated top-1 probability.
-DEFAULT_THRESHOLD = 0.5
 #: The committed artifact folder, :meth:`Predictor.from_artifact`'s default.
 ARTIFACT = model_dir("vision")
-
-
-@dataclass
-class Prediction:
-    """One image's calibrated prediction."""
-
-    probs: np.ndarray  # (num_classes,) after temperature scaling
-    classes: list[str]
-    energy: float  # -T * logsumexp(logits / T); higher = less like the training data
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return self.classes[int(self.probs.argmax())]
-
-    @property
-    def confidence(self) -> float:
-        return float(self.probs.max())
-
-    def top_k(self, k: int = 3) -> list[tuple[str, float]]:
-        order = np.argsort(-self.probs)[:k]
-        return [(self.classes[i], float(self.probs[i])) for i in order]
-
-    def rejected(self, threshold: float = DEFAULT_THRESHOLD) -> bool:
-        """True when the calibrated confidence is under ``threshold``: 'not one of the classes'."""
-        return self.confidence < threshold
 
 
 def as_batch(images: np.ndarray | torch.Tensor) -> torch.Tensor:

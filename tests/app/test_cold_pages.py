@@ -30,7 +30,7 @@ def _fresh(code: str) -> dict:
 LIGHT_IMPORTS = {
     "src.ui.sentiment_widgets": ["torch", "transformers", "captum", "peft"],
     "src.ui.rag_widgets": ["torch", "sentence_transformers", "llama_cpp", "qdrant_client"],
-    "src.ui.vision_widgets": ["torchvision", "pytorch_grad_cam", "cv2", "matplotlib", "sklearn"],
+    "src.ui.vision_widgets": ["torch", "torchvision", "pytorch_grad_cam", "cv2", "matplotlib", "sklearn"],
     "src.ui.churn_widgets": ["torch", "shap", "skops", "sklearn"],
     "src.ui.eda_widgets": ["torch"],
     "src.ui.model_health_widgets": ["torch", "mlflow"],
@@ -121,3 +121,39 @@ def test_rag_chat_and_documents_draw_before_any_model_loads():
         "import src.ui.rag_widgets as rw; rw.warm_up = lambda settings, config: False",
         ["torch", "sentence_transformers", "llama_cpp", "qdrant_client"])
     assert result["heavy"] == [], "the chat or documents chapter loaded a model before a question"
+
+
+
+@pytest.mark.skipif(contract.get("vision").missing(), reason="no committed vision model")
+def test_vision_chapters_open_on_stored_screens_without_torch():
+    """Each chapter's first screen comes from insights.json, and shows what the live model says of that image."""
+    result = _fresh("""
+        import json, sys
+        from streamlit.testing.v1 import AppTest
+        import src.ui.loader as loader
+        loader.preload = lambda demo: None
+        shown = {}
+        for chapter in ["classify", "robustness", "report"]:
+            at = AppTest.from_file("Home.py", default_timeout=300).run()
+            at.query_params["chapter"] = chapter
+            at.switch_page("app_pages/vision.py").run()
+            assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+            shown[chapter] = [m.value for m in [*at.success, *at.warning]] + [c.value for c in at.caption]
+        print(json.dumps({"torch": "torch" in sys.modules, "shown": shown}))
+    """)
+    assert result["torch"] is False, "a first screen imported PyTorch"
+    from src.core.cards import load_card
+    from src.vision import insights
+    from src.vision.examples import dataset_folder, decode_listed, generated_examples
+    from src.vision.predict import Predictor
+
+    folder = dataset_folder(load_card("vision").config)
+    rows = insights.read(model_dir("vision"))
+    first = ((decode_listed(folder, rows["examples"]) if folder else []) + generated_examples())[0]
+    live = Predictor.from_artifact(model_dir("vision")).predict_image(first.image)
+    classify = " ".join(result["shown"]["classify"])
+    assert f"**{live.label}** with" in classify, classify
+    stored_confidence = float(classify.split(f"**{live.label}** with ", 1)[1].split("%", 1)[0]) / 100
+    assert abs(stored_confidence - live.confidence) <= 0.02, (stored_confidence, live.confidence)
+    lab = " ".join(result["shown"]["robustness"])
+    assert f"**{live.label}**" in lab, lab  # "stays **cat**" / "flips from **cat**" of the stored sweeps

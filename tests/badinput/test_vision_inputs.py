@@ -64,7 +64,7 @@ def _classify_page(name: str, data: bytes) -> None:
 
     st.session_state["vision_source"] = "Upload"
     with fake_uploads([(name, data)]), guard("the classifier"):
-        vision_widgets.classify(vision_widgets.predictor(), None)
+        vision_widgets.classify(vision_widgets.predictor, None)
 
 
 @pytest.mark.parametrize("case", [c for c in image_cases() if c.name in ("20000x1.png", "1x1.png", "truncated.jpg",

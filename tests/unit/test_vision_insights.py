@@ -25,9 +25,12 @@ def test_decode_listed_reads_only_listed_files_inside_the_folder(tmp_path):
 
 
 def test_missing_or_broken_insights_read_as_empty_sections(tmp_path):
-    assert insights.read(tmp_path) == {"examples": [], "mistakes": [], "sweeps": {}}
+    assert insights.read(tmp_path) == {"examples": [], "mistakes": [], "sweeps": {}, "screens": {}}
     (tmp_path / insights.INSIGHTS_FILE).write_text("{not json")
     assert insights.read(tmp_path)["mistakes"] == []
+    # an artifact written before stored screens existed still reads, with none
+    (tmp_path / insights.INSIGHTS_FILE).write_text('{"examples": [], "mistakes": [], "sweeps": {}}')
+    assert insights.read(tmp_path)["screens"] == {}
 
 
 def test_mistakes_are_the_most_confident_wrong_answers():

@@ -231,3 +231,24 @@ def test_evaluate_cli_without_a_model_says_how_to_train_one(tmp_path):
     result = CliRunner().invoke(app, ["--data", str(tmp_path), "--model", str(tmp_path / "none")])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "error: No trained vision model" in result.output and "python -m src.vision.train" in result.output
+
+
+def test_stored_screens_give_back_the_live_prediction_and_overlay(predictor):
+    """insights' stored first screens: same probabilities, the same overlay pixels, and only for the same image."""
+    from src.vision import insights
+
+    image = _image(3)
+    rows = {"screens": insights.screen_rows(predictor, {"example": image})}
+    stored = insights.stored_screen(rows, "example", image, CLASSES)
+    assert stored is not None
+    pred, heats = stored
+    live = predictor.predict_image(image)
+    np.testing.assert_allclose(pred.probs, live.probs, atol=1e-6)
+    assert pred.label == live.label and pred.energy == pytest.approx(live.energy)
+    assert set(heats) == set(insights.SCREEN_LAYERS)
+    for layer, heat in heats.items():
+        live_heat = explain.grad_cam(predictor, image, int(live.probs.argmax()), layer)
+        assert np.array_equal(explain.overlay(image, heat), explain.overlay(image, live_heat)), layer
+    assert insights.stored_screen(rows, "example", _image(4), CLASSES) is None, "other pixels, same name"
+    assert insights.stored_screen(rows, "other", image, CLASSES) is None
+    assert insights.stored_screen(rows, "example", image, CLASSES[:5]) is None, "another model's classes"
