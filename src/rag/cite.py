@@ -18,10 +18,12 @@ import numpy as np
 from src.rag.chunking import split_sentences
 from src.rag.embed import Embedder
 from src.rag.prompt import Evidence
-from src.rag.verify import Verdict, verify
+from src.rag.verify import Verdict, talks_about_evidence, verify
 
 _CLAUSE = re.compile(r",\s+(?:with|and|but|which|while|where|whereas|so|because|including|using)\b|;|\s[-–—]\s")
 _ABSTAIN = re.compile(r"documents? (don't|do not|doesn't|does not) (say|cover)", re.IGNORECASE)
+#: Why a sentence that speaks about the passage fails, whatever its support (see :func:`talks_about_evidence`).
+META_NOTE = "talks about the passage instead of answering"
 
 
 @dataclass
@@ -129,9 +131,12 @@ def attribute(answer: str, evidence: list[Evidence], embedder: Embedder) -> Attr
             continue
         verdict, ev, closest = best
         item = CitedSentence(sentence, ev.number, verdict.similarity, verdict.verified, verdict.reason, closest)
-        if not verdict.verified and clause_vec is not None:
+        if talks_about_evidence(sentence, ev.chunk.text):
+            # copying the passage makes it "supported", but the claim is about a quote, not an answer
+            item.supported, item.note = False, META_NOTE
+        if not item.supported and clause_vec is not None:
             part = _best(clause, clause_vec, evidence)
-            if part is not None and part[0].verified:
+            if part is not None and part[0].verified and not talks_about_evidence(clause, part[1].chunk.text):
                 item.kept, item.kept_citation = clause, part[1].number
         cited.append(item)
     return Attribution(cited)

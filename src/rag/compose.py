@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from src.rag.cite import Attribution, Faithful
-from src.rag.extract import GENERIC, Candidate, Extraction, content_terms
+from src.rag.extract import GENERIC, Candidate, Extraction, content_terms, mentioned
 from src.rag.prompt import SHOWN_CHARS, Evidence, ev_sentence
 from src.rag.retrieve import tokenize
 
@@ -117,6 +117,20 @@ def _lead(raw: Attribution, evidence: list[Evidence], qvec: np.ndarray | None, s
     return lead, replacements
 
 
+def unmentioned(missing: list[str], evidence: list[Evidence]) -> list[str]:
+    """The question words no passage mentions at all (stems and compounds, :func:`mentioned`).
+
+    The note says "nothing in these passages mentions ...", so it is checked against every passage
+    shown, not only the quoted facts: a word the passages use elsewhere is not missing from them.
+    """
+    words: set[str] = set()
+    for ev in evidence:
+        kept = [s for i, s in enumerate(ev.sentences) if i not in ev.excluded]
+        text = " ".join([ev.chunk.title, ev.chunk.heading, *kept])
+        words |= set(tokenize(text)) | set(tokenize(text.replace("-", " ")))
+    return [w for w in missing if not any(mentioned(stem, words) for stem in tokenize(w) or [w.lower()])]
+
+
 def compose(extraction: Extraction, evidence: list[Evidence], raw: Attribution | None,
             qvec: np.ndarray | None = None, question: str = "") -> ShownAnswer:
     """Build the shown answer from the extracted facts and the checked generation."""
@@ -138,10 +152,11 @@ def compose(extraction: Extraction, evidence: list[Evidence], raw: Attribution |
     else:
         add(extraction.facts)
     answer.sentences.extend(replacements)
-    coverage = 1 - len(extraction.missing) / question_terms if question_terms else 1.0
+    missing = unmentioned(extraction.missing, evidence)
+    coverage = 1 - len(missing) / question_terms if question_terms else 1.0
     if extraction.facts and ((is_multi_part(question) and coverage < MIN_COVERAGE)
-                             or (len(extraction.missing) >= 2 and coverage <= 0.5)):
-        words = ", ".join(f"“{w}”" for w in extraction.missing[:5])
+                             or (len(missing) >= 2 and coverage <= 0.5)):
+        words = ", ".join(f"“{w}”" for w in missing[:5])
         answer.sentences.append(ShownSentence(
             f"I found only part of the answer: nothing in these passages mentions {words}.", "note"))
     return answer

@@ -4,9 +4,12 @@ A 135M model does not paraphrase reliably, so the facts shown to a visitor are s
 passages, quoted verbatim. Each candidate sentence is scored by its embedding's cosine with the
 question plus a sentence-level BM25 score (``rank-bm25`` over the candidates; the heading path
 gives a sentence like "It reaches 90.36%." its subject), with a small bonus for passages retrieval
-ranked higher. Then:
+ranked higher. A sentence is read under its heading: its *relevance* is the better of its own
+cosine and the cosine of its vector plus its heading's (a list item "Explainability: SHAP, Grad-CAM."
+says little alone but answers "What skills does Alex have?" under "Tech stack and skills of Alex").
+Sentences below :data:`MIN_SIMILARITY` relevance are never facts. Then:
 
-- the best sentence is the first fact;
+- the best-scored relevant sentence is the first fact;
 - a sentence that covers question words the facts so far miss is added, so an answer spread over
   two documents gets both (and when words stay uncovered, :attr:`Extraction.missing` says which);
 - a sentence from *another document* that speaks of the same thing with different numbers is kept
@@ -34,7 +37,9 @@ MAX_FACTS = 3
 DUPLICATE = 0.9
 #: Two sentences of different documents this similar speak of the same thing (conflict when numbers differ).
 SAME_TOPIC = 0.6
-#: No sentence this far from the question is an answer (the turn becomes a refusal with the closest passages).
+#: No sentence this far from the question (relevance, see the module docstring) is an answer; when no
+#: sentence reaches it the turn becomes a refusal with the closest passages. Before, only the best-*scored*
+#: sentence was checked, so a list item lifted by BM25 on its heading refused the whole answer.
 MIN_SIMILARITY = 0.25
 #: An extra fact must be at least this close to the question (a shared word alone is not enough).
 EXTRA_SIMILARITY = 0.3
@@ -44,7 +49,11 @@ MIN_WORDS = 4
 GENERIC = frozenset(tokenize(
     "what which how why when where who does do is are was were can could should would model models demo "
     "use used using work works working tell explain describe mean means happen happens get gets way handle handles "
-    "project portfolio app page upload uploaded document documents file files text say says"))
+    "project portfolio app page upload uploaded document documents file files text say says "
+    # who is asked about: in a portfolio chat "what does the author/this person know about X" asks about X
+    "author person owner candidate applicant someone know knows known knowledge show shows"))
+#: A question word this long counts as mentioned by a word it starts ("data" by "dataset", "drift" by "drifted").
+MIN_PREFIX = 4
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,7 @@ class Candidate:
     score: float
     vector: np.ndarray = field(repr=False, compare=False)
     similarity: float = 0.0  # cosine with the question alone
+    relevance: float = 0.0  # the better of that and the cosine read under the passage's heading
 
 
 @dataclass
@@ -78,22 +88,47 @@ def content_terms(question: str) -> dict[str, str]:
     return terms
 
 
+def mentioned(stem: str, words: set[str]) -> bool:
+    """True when ``words`` (stems) hold ``stem``, or a longer word built on it ("data" in "dataset").
+
+    Stems already merge inflections (Snowball: "detected"/"detection" -> "detect"); the prefix rule
+    adds compounds, which no stemmer joins.
+    """
+    return stem in words or (len(stem) >= MIN_PREFIX and any(w.startswith(stem) for w in words))
+
+
+def _in_context(vec: np.ndarray, heading: np.ndarray | None) -> np.ndarray:
+    """The sentence's vector read under its heading (their normalised sum), or the vector itself."""
+    if heading is None:
+        return vec
+    both = vec + heading
+    norm = float(np.linalg.norm(both))
+    return both / norm if norm else vec
+
+
 def candidates(question: str, qvec: np.ndarray, passages: list[tuple[int, str, list[str], np.ndarray]],
-               skip: set[tuple[int, int]] | None = None) -> list[Candidate]:
-    """Every usable sentence, best first. ``passages`` holds (number, heading path, sentences, vectors)."""
+               skip: set[tuple[int, int]] | None = None,
+               heading_vectors: dict[int, np.ndarray] | None = None) -> list[Candidate]:
+    """Every usable sentence, best first. ``passages`` holds (number, heading path, sentences, vectors);
+    ``heading_vectors`` the embedding of each passage's heading path (for :attr:`Candidate.relevance`)."""
     rows = [(number, i, s, vecs[i], heading) for number, heading, sentences, vecs in passages
             for i, s in enumerate(sentences)
             if len(s.split()) >= MIN_WORDS and (number, i) not in (skip or set())]
     if not rows:
         return []
     tokens = [tokenize(f"{heading} {s}") or ["_"] for _, _, s, _, heading in rows]
-    bm25 = BM25Okapi(tokens).get_scores(tokenize(question) or ["_"])
+    # the question's content words only: "author", "know" or "show" would lift any sentence that uses them
+    bm25 = BM25Okapi(tokens).get_scores(list(content_terms(question)) or tokenize(question) or ["_"])
     top = float(bm25.max()) if len(bm25) else 0.0
     lexical = bm25 / top if top > 0 else np.zeros(len(rows))
     ranks = sorted({number for number, *_ in rows})
-    scored = [Candidate(number, i, s, float(vec @ qvec) + BM25_WEIGHT * float(lex)
-                        + RANK_BONUS * (len(ranks) - ranks.index(number)), vec, float(vec @ qvec))
-              for (number, i, s, vec, _), lex in zip(rows, lexical, strict=True)]
+    headings = heading_vectors or {}
+    scored = []
+    for (number, i, s, vec, _), lex in zip(rows, lexical, strict=True):
+        similarity = float(vec @ qvec)
+        relevance = max(similarity, float(_in_context(vec, headings.get(number)) @ qvec))
+        score = relevance + BM25_WEIGHT * float(lex) + RANK_BONUS * (len(ranks) - ranks.index(number))
+        scored.append(Candidate(number, i, s, score, vec, similarity, relevance))
     return sorted(scored, key=lambda c: c.score, reverse=True)
 
 
@@ -130,26 +165,28 @@ def _disagrees(best: Candidate, other: Candidate, sources: dict[int, str]) -> bo
 def pick(question: str, ranked: list[Candidate], sources: dict[int, str], headings: dict[int, str],
          max_facts: int = MAX_FACTS) -> Extraction:
     """Choose facts, missing-part words and conflicts from ranked candidates (see the module docstring)."""
-    if not ranked or ranked[0].similarity < MIN_SIMILARITY:
-        return Extraction([], missing=list(content_terms(question).values()))
     terms = content_terms(question)
-    best = ranked[0]
+    relevant = [c for c in ranked if c.relevance >= MIN_SIMILARITY]
+    if not relevant:
+        return Extraction([], missing=list(terms.values()))
+    best = relevant[0]
     facts = [best]
     covered = _covers(best, headings)
     floor = best.score * RELATIVE_FLOOR
-    for cand in ranked[1:]:
+    for cand in relevant[1:]:
         if len(facts) >= max_facts or cand.score < floor:
             break
-        if cand.similarity < EXTRA_SIMILARITY:
+        if cand.relevance < EXTRA_SIMILARITY:
             continue
         if any(float(cand.vector @ f.vector) >= DUPLICATE for f in facts):
             continue
-        adds = (set(terms) - covered) & _covers(cand, headings)
+        words = _covers(cand, headings)
+        adds = any(not mentioned(t, covered) and mentioned(t, words) for t in terms)
         same_passage_next = cand.passage == best.passage and abs(cand.index - best.index) == 1
         if adds or same_passage_next:
             facts.append(cand)
             covered |= _covers(cand, headings)
-    conflicts = [c for c in ranked[1:12] if _disagrees(best, c, sources)][:1]
+    conflicts = [c for c in ranked[:12] if c is not best and _disagrees(best, c, sources)][:1]
     facts = [f for f in facts if f not in conflicts]
-    missing = [word for stem, word in terms.items() if stem not in covered]
+    missing = [word for stem, word in terms.items() if not mentioned(stem, covered)]
     return Extraction(facts, conflicts, missing)

@@ -144,6 +144,20 @@ def passage_sentences(chunks: list[Chunk], embedder: Embedder) -> list[tuple[lis
     return [_SENTENCE_CACHE[c.text] for c in chunks]
 
 
+#: Embeddings of heading paths already seen (a few hundred per corpus; bounded like the sentence cache).
+_HEADING_CACHE: dict[str, np.ndarray] = {}
+
+
+def heading_vectors(headings: list[str], embedder: Embedder) -> list[np.ndarray]:
+    """The embedding of each heading path (only headings not seen before are embedded)."""
+    missing = list(dict.fromkeys(h for h in headings if h not in _HEADING_CACHE))
+    if missing:
+        if len(_HEADING_CACHE) > _CACHE_LIMIT:
+            _HEADING_CACHE.clear()
+        _HEADING_CACHE.update(zip(missing, embedder.encode(missing), strict=True))
+    return [_HEADING_CACHE[h] for h in headings]
+
+
 def select_evidence(question: str, hits: list[Hit], embedder: Embedder, *, passages: int = MAX_PASSAGES,
                     quotes: int = MAX_QUOTES, question_vector: np.ndarray | None = None,
                     owner: re.Pattern[str] = OWNER_WORDS) -> tuple[list[Evidence], Extraction]:
@@ -161,9 +175,12 @@ def select_evidence(question: str, hits: list[Hit], embedder: Embedder, *, passa
             elif ev.from_upload and owner.search(ev.sentences[i]):
                 ev.owner_claims.append(ev.sentences[i])
                 ev.excluded.add(i)
-    ranked = candidates(question, qvec, [(ev.number, ev.chunk.heading or ev.chunk.title, ev.sentences, ev.vectors)
-                                         for ev in evidence],
-                        skip={(ev.number, i) for ev in evidence for i in ev.excluded})
+    heads = [ev.chunk.heading or ev.chunk.title for ev in evidence]
+    ranked = candidates(question, qvec, [(ev.number, head, ev.sentences, ev.vectors)
+                                         for ev, head in zip(evidence, heads, strict=True)],
+                        skip={(ev.number, i) for ev in evidence for i in ev.excluded},
+                        heading_vectors={ev.number: vec for ev, vec in
+                                         zip(evidence, heading_vectors(heads, embedder), strict=True)})
     extraction = pick(question, ranked, {ev.number: ev.chunk.source for ev in evidence},
                       {ev.number: ev.chunk.heading or ev.chunk.title for ev in evidence}, max_facts=quotes)
     for fact in extraction.facts + extraction.conflicts:

@@ -48,6 +48,33 @@ _COMMON_CAPS = frozenset(str.split(
 _NEGATION = re.compile(r"\b(no|not|never|none|nothing|neither|nor|cannot|without|n't)\b|n't\b", re.IGNORECASE)
 
 
+#: Talk about the evidence instead of its subject ("The model used in the sentence ... is ...", "The document
+#: states that ..."): such a sentence can pass the support rule by copying the passage, yet what it claims is
+#: about a quote, not an answer, and a tiny model often attaches a wrong claim to it.
+_META = re.compile(
+    r"\b(?:the|this|that|these|those|above|given|provided|quoted|following|first|second|last)\s+"
+    r"(?:quoted\s+|given\s+|above\s+|provided\s+)?(?:sentences?|passages?|excerpts?|quotes?|quotations?|evidence|"
+    r"statements?|paragraphs?)\b"
+    r"|\b(?:the|this|these|that)\s+(?:documents?|texts?|sources?|snippets?)\s+(?:says?|states?|mentions?|describes?|"
+    r"notes?|suggests?|indicates?|explains?|claims?|reads?|lists?)\b"
+    r"|\b(?:according to|as (?:mentioned|stated|described|quoted|said) in)\s+(?:the|this)\s+(?:documents?|texts?|"
+    r"sources?|passages?|evidence|sentences?)\b", re.IGNORECASE)
+#: A quotation of three words or more inside the sentence: the prompt's evidence carries no double quotes,
+#: so these are the model quoting the passage inside a claim of its own.
+_WRAPPED_QUOTE = re.compile(r"[\"“”„]\s*\S+(?:\s+\S+){2,}?[^\"“”„]*[\"“”]")
+
+
+def talks_about_evidence(sentence: str, passage: str = "") -> bool:
+    """True for meta-talk: the sentence speaks about the passage or wraps a quote of it in its own claim.
+
+    A phrase the passage itself uses is its subject, not meta-talk: rag.md says "the passage it cites",
+    and a passage may quote a button's label.
+    """
+    own = " ".join(passage.lower().replace("“", '"').replace("”", '"').split())
+    found = [m.group() for pattern in (_META, _WRAPPED_QUOTE) for m in pattern.finditer(sentence)]
+    return any(" ".join(f.lower().replace("“", '"').replace("”", '"').split()) not in own for f in found)
+
+
 def _norm_number(token: str) -> str:
     return token.lower().replace(",", "")
 

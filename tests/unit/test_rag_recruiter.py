@@ -1,0 +1,147 @@
+"""Recruiter-style questions the chat got wrong: refusals on covered questions, false "only part" notes,
+and a model sentence about "the sentence" shown as the verified lead.
+
+Tiny documents and a fake generator; the real embedder (all-MiniLM-L6-v2) reads them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from src.rag.chat import Assistant
+from src.rag.cite import META_NOTE
+from src.rag.corpus import profile_document
+from src.rag.extract import MIN_SIMILARITY, Candidate, candidates, content_terms, mentioned, pick
+from src.rag.verify import talks_about_evidence
+from tests.conftest import rag_index
+from tests.unit.test_rag_chat import RecordingGenerator
+
+PROFILE = profile_document({
+    "owner": {"name": "Alex Rivera", "headline": "Machine-learning engineer"},
+    "stack": {"Modelling": ["scikit-learn", "PyTorch", "Transformers"], "Explainability": ["SHAP", "Grad-CAM"],
+              "Engineering": ["pytest", "Docker", "ruff"]},
+}).text
+DOCS = {
+    "portfolio.toml": PROFILE,
+    "mlops.md": "# Model health (MLOps)\n\nThis demo shows what happens to the models after deployment: every "
+                "training run is tracked, and the app watches its own predictions for drift.\n\n## Drift\n\n"
+                "A dataset counts as drifted when at least half of its columns drift. Drift follows Evidently's "
+                "default test selection, implemented with scipy.",
+    "sentiment.md": "# Sentiment analysis\n\nThree sentiment models side by side on the same sentences: a lexicon, a "
+                    "linear model and a fine-tuned transformer, plus the model the app actually serves, a calibrated "
+                    "blend of the transformer and the linear model.",
+    "trains.md": "# Trains\n\nThe night train leaves the central station at ten and arrives at dawn.",
+}
+
+
+@pytest.fixture(scope="module")
+def index():
+    return rag_index(DOCS)
+
+
+def _unit(*xs: float) -> np.ndarray:
+    v = np.array(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+# --- 1. refusals on covered questions -------------------------------------------------------------
+
+
+def test_a_list_item_is_read_under_its_heading():
+    question = _unit(1, 0)
+    item = _unit(0.2, 0.98)  # "Explainability: SHAP, Grad-CAM." alone says little about "skills"
+    heading = _unit(1, 0.05)  # "Tech stack and skills of Alex Rivera" says it all
+    ranked = candidates("What skills does Alex have?", question,
+                        [(1, "Tech stack and skills of Alex Rivera", ["Explainability: SHAP, Grad-CAM, Captum."],
+                          item[None, :])], heading_vectors={1: heading})
+    assert ranked[0].similarity < MIN_SIMILARITY <= ranked[0].relevance
+    assert pick("What skills does Alex have?", ranked, {1: "portfolio.toml"}, {1: "Tech stack"}).facts
+
+
+def test_a_far_top_scored_sentence_does_not_refuse_the_whole_answer():
+    far = Candidate(1, 0, "Alex Rivera is the author of this portfolio.", 0.9, _unit(0, 1), 0.1, 0.1)
+    near = Candidate(2, 0, "Every training run is tracked as an MLflow run.", 0.8, _unit(1, 0), 0.5, 0.5)
+    extraction = pick("What does the author know about MLOps?", [far, near], {1: "a", 2: "b"}, {1: "", 2: ""})
+    assert [f.text for f in extraction.facts] == [near.text]
+
+
+def test_who_is_asked_about_is_not_what_the_answer_must_mention():
+    assert set(content_terms("What does the author know about MLOps?")) == {"mlop"}
+    assert set(content_terms("What does this person know about deep learning?")) == {"deep", "learn"}
+
+
+@pytest.mark.parametrize("question", ["What skills does Alex have?", "What is the tech stack?",
+                                      "What does the author know about MLOps?"])
+def test_covered_recruiter_questions_get_a_cited_answer(index, question):
+    turn = Assistant(index, None, tools={}).ask(question)
+    assert turn.kind == "rag", turn.answer
+    quotes = [s for s in turn.shown.sentences if s.kind == "quote"]
+    assert quotes and all(s.verified and s.citation for s in quotes)
+    expected = "mlops.md" if "MLOps" in question else "portfolio.toml"
+    assert quotes[0].source == expected, turn.answer
+
+
+def test_off_topic_questions_are_still_refused(index):
+    assert Assistant(index, None, tools={}).ask("What is the capital of Peru?").kind == "weak"
+
+
+# --- 2. "found only part" notes -------------------------------------------------------------------
+
+
+def test_a_word_counts_as_mentioned_by_its_inflections_and_compounds():
+    assert mentioned("data", {"dataset"}) and mentioned("drift", {"drift"})
+    assert not mentioned("art", {"articl"}), "short stems need an exact match"
+    assert not mentioned("giraff", {"train", "station"})
+
+
+def test_no_partial_note_when_the_passages_say_it_in_other_forms(index):
+    turn = Assistant(index, None, tools={}).ask("What data drift is detected?")
+    assert turn.kind == "rag"
+    assert not any("only part" in s.text for s in turn.shown.sentences), turn.answer
+
+
+def test_the_partial_note_still_names_what_no_passage_mentions(index):
+    turn = Assistant(index, None, tools={}).ask(
+        "When does the night train leave, and which giraffes, volcanoes and submarines travel on it?")
+    note = next(s.text for s in turn.shown.sentences if "only part" in s.text)
+    assert "giraffes" in note and "train" not in note.split("mentions")[1]
+
+
+# --- 3. meta-talk is not an answer ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sentence", [
+    'The model used in the sentence "Three sentiment models side by side on the same sentences" is a transformer.',
+    "The document states that the app serves a calibrated blend.",
+    "According to the passage, the app serves a calibrated blend.",
+    "The evidence is that the lexicon was trained on a dataset.",
+])
+def test_talk_about_the_passage_is_recognised(sentence):
+    assert talks_about_evidence(sentence)
+
+
+@pytest.mark.parametrize("sentence", [
+    "The churn model was validated using stratified 5-fold cross-validation.",
+    "The sentiment page classifies the text of a review.",
+    "The page answers 'not one of the 10 classes' instead of forcing a label.",
+])
+def test_answers_about_the_subject_are_not_meta_talk(sentence):
+    assert not talks_about_evidence(sentence)
+
+
+def test_a_phrase_the_passage_itself_uses_is_its_subject():
+    passage = "Every number must appear in the passage it cites."
+    assert not talks_about_evidence("Each number must appear in the passage it cites.", passage)
+
+
+def test_a_sentence_about_the_quoted_sentence_is_never_the_lead(index):
+    gen = RecordingGenerator('The model used in the sentence "Three sentiment models side by side on the same '
+                             'sentences: a lexicon, a linear model and a fine-tuned transformer" is actually a '
+                             "fine-tuned transformer.")
+    turn = Assistant(index, gen, tools={}).ask("Which model serves the sentiment page?")
+    assert turn.kind == "rag"
+    assert not any(s.kind == "lead" for s in turn.shown.sentences), turn.answer
+    assert "is actually a fine-tuned transformer" not in turn.answer
+    assert turn.attribution.sentences[0].note == META_NOTE
+    assert any("calibrated blend" in s.text for s in turn.shown.sentences if s.kind == "quote")
