@@ -6,7 +6,9 @@
   ``python -m src.pipeline register`` does), and its snapshot for the runs chapter
   (``data/cache/mlops/runs.json``, :mod:`src.mlops.snapshot`: that chapter then never imports MLflow);
 * the churn page's first screens (``data/cache/churn/``, :mod:`src.churn.showcase`): the curves, the
-  example customer's prediction, SHAP values and retention offers, and the SHAP summary.
+  example customer's prediction, SHAP values and retention offers, and the SHAP summary;
+* the sentiment transformer's ONNX graphs (``data/cache/sentiment/onnx/``, :mod:`src.sentiment.onnx_backend`),
+  served on CPUs without native bf16.
 
 Everything here is rebuilt on demand when it is missing, so this only moves the wait from the first
 visitors to the build: the Docker image runs it. Pages draw without these caches too (the chat loads
@@ -45,6 +47,23 @@ def main() -> None:
     log.info("runs snapshot for the Model health page: %s",
              "written" if snapshot.write() else "not written (not the embedded store, or it changed meanwhile)")
     churn()
+    sentiment()
+
+
+def sentiment() -> None:
+    """The sentiment transformer's ONNX graphs (too big to commit), which a CPU without native bf16 serves with."""
+    from src.core import contract
+    from src.sentiment import onnx_backend
+
+    if contract.get("sentiment").missing() or not onnx_backend.available():
+        log.info("no sentiment model or no onnxruntime: no ONNX graphs to export")
+        return
+    from src.sentiment.model import load_classifier
+    from src.sentiment.predict import ADAPTER_DIR, ARTIFACT
+
+    started = time.perf_counter()
+    folder = onnx_backend.ensure(load_classifier(ARTIFACT / ADAPTER_DIR), ARTIFACT / ADAPTER_DIR)
+    log.info("sentiment ONNX graphs ready in %s (%.1f s)", folder, time.perf_counter() - started)
 
 
 def churn() -> None:

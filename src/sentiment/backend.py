@@ -1,11 +1,10 @@
 """Which inference backend the transformer runs with on this CPU (no torch import: pages read it first).
 
-The rule (issue 15: the fastest path that keeps accuracy within 0.2 points): int8 dynamic quantisation
-when the card shows the served blend's accuracy under int8 within :data:`INT8_TOLERANCE` of fp32's on
-both the held-out slice and dev (older cards: the transformer's dev accuracy), because batched it was
-the fastest path measured on this CPU, ahead of native bf16 too (``make bench`` prints all three);
-otherwise bf16 where it is native, else fp32. Without a card the CPU alone decides (bf16 where native,
-else int8).
+The rule (issue 15: the fastest path that keeps accuracy within 0.2 points): the first backend in this CPU's
+order of speed (:data:`SPEED_ORDER`, as measured by ``make bench``) whose served-blend accuracy on the card
+is within :data:`INT8_TOLERANCE` of fp32's on both the held-out slice and dev; fp32 itself always qualifies.
+A backend the card has no figures for is never chosen (ONNX ones also need onnxruntime). Without a card the
+CPU alone decides (bf16 where native, else PyTorch int8), as before cards measured backends.
 """
 
 from __future__ import annotations
@@ -19,9 +18,14 @@ from src.core.contract import CARD_FILE
 from src.core.hardware import cpu_has_native_bf16
 from src.core.settings import model_dir
 
-#: Inference backends: bf16 autocast (CPUs with native bf16), int8 dynamic quantisation of every
-#: Linear layer, or plain fp32.
-BACKENDS = ("bf16", "int8", "fp32")
+#: Inference backends: bf16 autocast (CPUs with native bf16), PyTorch int8 dynamic quantisation of every
+#: Linear layer, plain fp32, and ONNX Runtime (:mod:`src.sentiment.onnx_backend`): its fused float32 graph,
+#: and its int8 graph with the texts near the blend's boundary re-scored in float32.
+BACKENDS = ("bf16", "int8", "fp32", "onnx-int8", "onnx-fp32")
+ONNX_BACKENDS = ("onnx-int8", "onnx-fp32")
+#: Fastest first, batched, as measured by make bench on a 2-core AMD EPYC (onnx-int8 with its float32
+#: re-check ~600 sentences/s, PyTorch int8 ~590, onnx-fp32 ~350, fp32 ~320; bf16 ~570 where native).
+SPEED_ORDER = {True: ("int8", "bf16", "fp32"), False: ("onnx-int8", "int8", "onnx-fp32", "fp32")}
 #: Set to one of BACKENDS to force a backend (benchmarks and tests use it).
 BACKEND_ENV = "SENTIMENT_BACKEND"
 #: int8 serves only while its dev accuracy is within this much of fp32's (0.2 points).
@@ -57,13 +61,29 @@ def _forced() -> str:
     return forced
 
 
-def int8_loss(acc: dict[str, dict[str, float]]) -> float | None:
-    """How many accuracy points (as a fraction) int8 loses against fp32 on its worst split, or None when
+def loss(acc: dict[str, dict[str, float]], backend: str) -> float | None:
+    """How many accuracy points (as a fraction) ``backend`` loses against fp32 on its worst split, or None when
     the card does not say."""
-    if "int8" not in acc or "fp32" not in acc:
+    if backend not in acc or "fp32" not in acc:
         return None
-    splits = set(acc["int8"]) & set(acc["fp32"])
-    return max((acc["fp32"][s] - acc["int8"][s] for s in splits), default=None)
+    splits = set(acc[backend]) & set(acc["fp32"])
+    return max((acc["fp32"][s] - acc[backend][s] for s in splits), default=None)
+
+
+def int8_loss(acc: dict[str, dict[str, float]]) -> float | None:
+    """:func:`loss` of PyTorch's int8 backend."""
+    return loss(acc, "int8")
+
+
+def _within(acc: dict[str, dict[str, float]], backend: str) -> bool:
+    lost = loss(acc, backend)
+    return lost is not None and lost <= INT8_TOLERANCE + 1e-9
+
+
+def _onnx_available() -> bool:
+    from src.sentiment.onnx_backend import available
+
+    return available()
 
 
 def choose_backend(folder: Path | None = None, native_bf16: bool | None = None) -> str:
@@ -75,25 +95,41 @@ def choose_backend(folder: Path | None = None, native_bf16: bool | None = None) 
     if forced:
         return forced
     native = cpu_has_native_bf16() if native_bf16 is None else native_bf16
-    loss = int8_loss(backend_accuracy(folder))
-    if loss is not None:
-        return "int8" if loss <= INT8_TOLERANCE + 1e-9 else ("bf16" if native else "fp32")
-    return "bf16" if native else "int8"
+    acc = backend_accuracy(folder)
+    if not acc:
+        return "bf16" if native else "int8"
+    for name in SPEED_ORDER[native]:
+        if name in ("fp32", "bf16"):  # the reference, and native bf16: always allowed
+            return name
+        if name in ONNX_BACKENDS and not _onnx_available():
+            continue
+        if _within(acc, name):
+            return name
+    return "fp32"
 
 
-def backend_reason(backend: str, folder: Path | None = None) -> str:
-    """Why :func:`choose_backend` picks ``backend``, as a phrase for the page."""
+def backend_reason(backend: str, folder: Path | None = None, native_bf16: bool | None = None) -> str:
+    """Why :func:`choose_backend` picks ``backend``, as a phrase for the page (``native_bf16``: as there)."""
     if _forced():
         return f"forced by {BACKEND_ENV}"
-    loss = int8_loss(backend_accuracy(folder))
-    known = loss is not None
+    acc = backend_accuracy(folder)
+    limit = f"{INT8_TOLERANCE * 100:.1f}"
+    lost = loss(acc, backend)
+    if not acc:
+        return ("int8 dynamic quantisation of the Linear layers, because this CPU has no native bf16"
+                if backend == "int8" else "this CPU has native bf16" if backend == "bf16" else "")
+    measured = (f"{-lost * 100 + 0.0:+.2f} points of accuracy against fp32 on its worst split, within the "
+                f"{limit}-point limit") if lost is not None else "accuracy not measured on the card"
+    order = SPEED_ORDER[cpu_has_native_bf16() if native_bf16 is None else native_bf16]
+    faster = order[: order.index(backend)] if backend in order else ()
+    why_not = (f"; the faster {', '.join(faster)} lost more than {limit} points or cannot run here" if faster else "")
+    if backend == "onnx-int8":
+        return ("ONNX Runtime int8 (dynamic quantisation), texts near the decision boundary re-scored in float32: "
+                f"the fastest batched path measured, {measured}")
     if backend == "int8":
-        if known:
-            return (f"int8 dynamic quantisation of the Linear layers: the fastest batched path measured, "
-                    f"{-loss * 100:+.2f} points of accuracy against fp32 on its worst split, within the "
-                    f"{INT8_TOLERANCE * 100:.1f}-point limit")
-        return "int8 dynamic quantisation of the Linear layers, because this CPU has no native bf16"
+        return f"PyTorch int8 dynamic quantisation of the Linear layers: {measured}{why_not}"
+    if backend == "onnx-fp32":
+        return f"ONNX Runtime float32 with fused attention: {measured}{why_not}"
     if backend == "bf16":
-        return "this CPU has native bf16" + (f"; int8 lost more than {INT8_TOLERANCE * 100:.1f} points" if known
-                                             else "")
-    return f"int8 lost more than {INT8_TOLERANCE * 100:.1f} points and this CPU has no native bf16"
+        return "this CPU has native bf16" + why_not
+    return "plain float32" + why_not

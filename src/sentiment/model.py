@@ -22,6 +22,7 @@ import torch
 from peft import LoraConfig, get_peft_model
 from safetensors.torch import load_file, save_file
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
+from transformers.utils import logging as hf_logging
 
 from src.sentiment.backend import BACKEND_ENV, BACKENDS, choose_backend  # noqa: F401  (moved; importers use them here)
 from src.sentiment.data import LABELS
@@ -42,12 +43,23 @@ def load_tokenizer() -> PreTrainedTokenizerBase:
 
 
 def base_classifier() -> torch.nn.Module:
-    """The packaged MiniLM with a fresh, untrained 2-way head (BertForSequenceClassification)."""
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base_model_path(), num_labels=len(LABELS),
-        id2label=dict(enumerate(LABELS)), label2id={name: i for i, name in enumerate(LABELS)},
-    )
-    return model
+    """The packaged MiniLM with a fresh, untrained 2-way head (BertForSequenceClassification).
+
+    Quietly: transformers reports the head as "MISSING" (with a progress bar) on every load, but a missing head
+    is the point here (training creates it; :func:`load_classifier` loads it and checks that every weight fits).
+    """
+    verbosity, bar = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        return AutoModelForSequenceClassification.from_pretrained(
+            base_model_path(), num_labels=len(LABELS),
+            id2label=dict(enumerate(LABELS)), label2id={name: i for i, name in enumerate(LABELS)},
+        )
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bar:
+            hf_logging.enable_progress_bar()
 
 
 @dataclass
@@ -220,13 +232,16 @@ class TransformerScorer:
     """Batch inference for the fine-tuned classifier: log-odds of positive per text.
 
     ``model`` (fp32) stays for attributions, which need gradients; ``backend`` decides how
-    :meth:`logits` runs (see :func:`choose_backend`).
+    :meth:`logits` runs (see :func:`choose_backend`). The ONNX backends need ``weights_dir`` (the artifact's
+    weights: their exported graphs are cached per weights, :mod:`src.sentiment.onnx_backend`).
     """
 
     def __init__(self, model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, max_length: int,
-                 backend: str = "fp32") -> None:
+                 backend: str = "fp32", weights_dir: Path | None = None) -> None:
         self.model, self.tokenizer, self.max_length, self.backend = model, tokenizer, max_length, backend
+        self.weights_dir = weights_dir
         self.infer_model = quantise_int8(model) if backend == "int8" else model
+        self.runner, self.exact_runner = _onnx_runners(model, backend, weights_dir)
         # One scorer is shared by every Streamlit session. A fast tokenizer sets its truncation state on each
         # call, and two threads doing so at once raise "RuntimeError: Already borrowed", so calls are serialised.
         self.tokenizer_lock = threading.Lock()
@@ -248,18 +263,46 @@ class TransformerScorer:
         unk = self.tokenizer.unk_token_id
         return [len(x) for x in ids], [sum(t == unk for t in x) for x in ids]
 
+    @property
+    def approximate(self) -> bool:
+        """True for the ONNX int8 backend, whose texts near the blend's boundary are re-scored exactly
+        (:meth:`logits` with ``exact=True``)."""
+        return self.exact_runner is not None
+
     @torch.inference_mode()
-    def logits(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def logits(self, texts: Sequence[str], batch_size: int = 64, exact: bool = False) -> np.ndarray:
         """``logit[positive] - logit[negative]`` per text (inputs longer than max_length are truncated:
-        callers that must not truncate chunk first, see :mod:`src.sentiment.text`)."""
+        callers that must not truncate chunk first, see :mod:`src.sentiment.text`). ``exact``: the ONNX int8
+        backend runs its float32 graph instead."""
         if not texts:
             return np.zeros(0, dtype=np.float32)
         encoded = self.encode(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
         out = np.zeros(len(encoded), dtype=np.float32)
+        runner = self.exact_runner if exact and self.exact_runner is not None else self.runner
         for idx in length_sorted_batches([len(e) for e in encoded], batch_size):
             with self.tokenizer_lock:
-                batch = self.tokenizer.pad({"input_ids": [encoded[i] for i in idx]}, return_tensors="pt")
+                batch = self.tokenizer.pad({"input_ids": [encoded[i] for i in idx]},
+                                           return_tensors="np" if runner is not None else "pt")
+            if runner is not None:
+                out[idx] = runner.margins(batch["input_ids"], batch["attention_mask"])
+                continue
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.backend == "bf16"):
                 two = self.infer_model(**batch).logits.float()
             out[idx] = (two[:, 1] - two[:, 0]).numpy()
         return out
+
+
+def _onnx_runners(model: torch.nn.Module, backend: str, weights_dir: Path | None) -> tuple:
+    """(runner, exact runner) of an ONNX backend (exported on first use), or (None, None) for PyTorch ones."""
+    if not backend.startswith("onnx-"):
+        return None, None
+    from src.sentiment import onnx_backend
+
+    if weights_dir is None:
+        raise ValueError(f"backend {backend} needs the artifact's weights folder (weights_dir)")
+    folder = onnx_backend.ensure(model, weights_dir)
+    threads = torch.get_num_threads()
+    runner = onnx_backend.OnnxRunner(folder / onnx_backend.FILES[backend], threads)
+    exact = onnx_backend.OnnxRunner(folder / onnx_backend.FILES["onnx-fp32"], threads) if backend == "onnx-int8" \
+        else None
+    return runner, exact

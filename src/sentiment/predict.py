@@ -62,6 +62,16 @@ MODELS: tuple[str, ...] = ("blend", "transformer", "linear", "vader")
 SERVED = "blend"
 MODEL_TITLES = {"blend": "Served blend: MiniLM + TF-IDF", "transformer": "MiniLM, fine-tuned",
                 "linear": "TF-IDF + logistic regression", "vader": "VADER lexicon"}
+#: What the served model is called when the artifact has no fitted blend (it is then the calibrated transformer).
+UNBLENDED_TITLE = "Served: MiniLM alone (no blend in this model)"
+
+
+def model_title(name: str, config: dict) -> str:
+    """:data:`MODEL_TITLES` of ``name``, except that the served model of an artifact without a blend is not
+    called a blend."""
+    return UNBLENDED_TITLE if name == SERVED and Blend.from_config(config) is None else MODEL_TITLES[name]
+
+
 #: Columns of :meth:`Predictor.predict_many`, whatever the rows hold (so no caller meets a KeyError).
 BATCH_COLUMNS = [*(f"{m}_{k}" for m in MODELS for k in ("label", "confidence")), "chunks", "notes", "error"]
 #: Token budget per chunk, leaving room for [CLS] and [SEP].
@@ -136,7 +146,8 @@ class Predictor:
     def from_artifact(cls, folder: Path = ARTIFACT, *, backend: str | None = None) -> Predictor:
         """Load everything from ``folder`` (``models/sentiment/``); the base model comes from its package.
 
-        ``backend`` (bf16, int8, fp32) defaults to :func:`~src.sentiment.model.choose_backend`.
+        ``backend`` (one of :data:`~src.sentiment.backend.BACKENDS`) defaults to
+        :func:`~src.sentiment.backend.choose_backend`.
         """
         from src.sentiment.model import TransformerScorer, load_classifier, load_tokenizer
 
@@ -145,7 +156,7 @@ class Predictor:
             raise ModelMissingError("sentiment", folder)
         config = json.loads((folder / CONFIG_FILE).read_text())
         scorer = TransformerScorer(load_classifier(folder / ADAPTER_DIR), load_tokenizer(), config["max_length"],
-                                   backend or choose_backend(folder))
+                                   backend or choose_backend(folder), weights_dir=folder / ADAPTER_DIR)
         vader = baselines.Vader(**config["calibration"].get("vader", {}))
         return cls(scorer, baselines.load_linear(folder / LINEAR_FILE), vader, config)
 
@@ -165,15 +176,27 @@ class Predictor:
         """Uncalibrated log-odds of positive, per model, of the texts as read (:meth:`read`; texts over
         max_length are truncated: use analyse)."""
         texts = self.read(texts)
-        with self.lock:
-            transformer = self.transformer.logits(texts)
-        linear = baselines.linear_logits(self.linear, texts)
+        transformer, linear = self.part_logits(texts)
         return {
             "blend": self.blend.logits(transformer, linear),
             "transformer": transformer,
             "linear": linear,
             "vader": self.vader.logits(texts),
         }
+
+    def part_logits(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The served blend's two inputs for texts already :meth:`read`: the transformer's log-odds (those near
+        the blend's boundary re-scored exactly on an approximate backend, :func:`recheck`) and TF-IDF's."""
+        with self.lock:
+            transformer = self.transformer.logits(texts)
+        linear = baselines.linear_logits(self.linear, texts)
+        with self.lock:
+            transformer = recheck(self.transformer, self.blend, texts, transformer, linear)
+        return transformer, linear
+
+    def served_logits(self, texts: Sequence[str]) -> np.ndarray:
+        """Only what the served label needs (the blend's log-odds; no VADER): what ``make bench`` times."""
+        return self.blend.logits(*self.part_logits(self.read(texts)))
 
     def probabilities(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """Calibrated P(positive), per model."""
@@ -232,6 +255,22 @@ class Predictor:
         return pd.DataFrame(rows, columns=BATCH_COLUMNS).fillna({"error": "", "notes": ""})
 
 
+def recheck(scorer: TransformerScorer, blend: Blend, texts: Sequence[str], z_transformer: np.ndarray,
+            z_linear: np.ndarray) -> np.ndarray:
+    """The transformer's log-odds with every text whose blend log-odds fall within
+    :data:`~src.sentiment.onnx_backend.RECHECK_MARGIN` of the boundary re-scored exactly, when the backend is
+    approximate (ONNX int8); otherwise ``z_transformer`` unchanged."""
+    if not scorer.approximate or not len(texts):
+        return z_transformer
+    from src.sentiment.onnx_backend import RECHECK_MARGIN
+
+    near = np.flatnonzero(np.abs(blend.logits(z_transformer, z_linear)) < RECHECK_MARGIN)
+    out = np.array(z_transformer, dtype=np.float32, copy=True)
+    if near.size:
+        out[near] = scorer.logits([texts[i] for i in near], exact=True)
+    return out
+
+
 def spelling_note(fixes: Sequence[Correction]) -> str:
     """What the spelling correction changed, for the page."""
     pairs = ", ".join(f"'{f.typed}' as '{f.read}'" for f in fixes[:8])
@@ -278,7 +317,9 @@ def predict_text(text: str) -> dict[str, object]:
         "label": best.label,
         "confidence": round(best.confidence, 4),
         "model": ("a logistic blend of all-MiniLM-L6-v2 fine-tuned on SST-2 and a TF-IDF logistic regression "
-                  "(blend fitted on held-out SST-2 train sentences)"),
+                  "(blend fitted on held-out SST-2 train sentences)"
+                  if Blend.from_config(default_predictor().config) is not None
+                  else "all-MiniLM-L6-v2 fine-tuned on SST-2 (calibrated; this model has no blend)"),
         "chunks": len(analysis.chunks),
         "notes": analysis.notes,
         "others": {MODEL_TITLES[n]: {"label": s.label, "confidence": round(s.confidence, 4)}

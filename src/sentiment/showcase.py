@@ -3,7 +3,7 @@
 The page opens on two hand-written example texts and on the behaviour suite. Scoring them needs
 the transformer, and importing torch and loading the model take seconds on a cold server, so
 training stores what every model (the served blend too) says about them and the page reads it; anything a visitor
-types is scored live. Stored, for each inference backend (bf16, int8, fp32: they differ in the
+types is scored live. Stored, for each inference backend (bf16, int8, fp32, ONNX: they differ in the
 last digits): the analysis of both examples and the behaviour-suite results; once (attributions
 always run on the float32 model): the integrated-gradients attributions of the short example
 toward each class and the linear model's top n-grams in it. No SST-2 text is stored.
@@ -27,7 +27,7 @@ import typer
 
 from src.core import contract
 from src.core.settings import model_dir
-from src.sentiment.backend import BACKENDS
+from src.sentiment.backend import BACKENDS, ONNX_BACKENDS
 
 if TYPE_CHECKING:
     from src.sentiment.explain import Attribution
@@ -72,7 +72,11 @@ def compute(folder: Path) -> dict[str, Any]:
     from src.sentiment.predict import Predictor
 
     out: dict[str, Any] = {"fingerprint": fingerprint(folder), "backends": {}}
+    from src.sentiment.onnx_backend import available
+
     for backend in BACKENDS:
+        if backend in ONNX_BACKENDS and not available():
+            continue
         predictor = Predictor.from_artifact(folder, backend=backend)
         results = behaviour.run(predictor.probabilities)
         out["backends"][backend] = {

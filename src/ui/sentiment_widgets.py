@@ -22,7 +22,7 @@ from src.sentiment.backend import backend_accuracy, backend_reason, choose_backe
 from src.sentiment.blend import decompose
 from src.sentiment.explain import Attribution
 from src.sentiment.files import MAX_ROWS, MAX_UPLOAD_BYTES, read_upload, score_frame, text_columns
-from src.sentiment.predict import CONFIG_FILE, MODEL_TITLES, MODELS, SERVED, Analysis, Predictor
+from src.sentiment.predict import CONFIG_FILE, MODEL_TITLES, MODELS, SERVED, Analysis, Predictor, model_title
 from src.sentiment.text import InputError
 from src.ui.loader import load_model, version
 
@@ -111,10 +111,12 @@ def verdicts(analysis: Analysis) -> None:
     """Each model's label and calibrated confidence side by side (the served blend first), with a disagreement
     flag."""
     cols = st.columns(len(MODELS))
+    config = _config(version("sentiment"))
     for col, name in zip(cols, MODELS, strict=True):
         score = analysis.scores[name]
         icon = "👍" if score.label == "positive" else "👎"
-        col.metric(MODEL_TITLES[name], f"{icon} {score.label}", f"{score.confidence:.0%} confident", delta_color="off",
+        col.metric(model_title(name, config), f"{icon} {score.label}", f"{score.confidence:.0%} confident",
+                   delta_color="off",
                    help="Calibrated confidence: temperature scaling (Platt scaling for VADER; the blend is itself a "
                         "logistic regression) fitted on held-out "
                         "SST-2 train sentences.")

@@ -8,7 +8,8 @@ import torch
 from safetensors.torch import load_file
 
 from src.core.settings import model_dir
-from src.sentiment import behaviour
+from src.sentiment import behaviour, onnx_backend
+from src.sentiment.blend import Blend
 from src.sentiment.model import (
     BACKENDS,
     FROZEN,
@@ -18,7 +19,7 @@ from src.sentiment.model import (
     base_model_path,
     load_classifier,
 )
-from src.sentiment.predict import ADAPTER_DIR, BATCH_COLUMNS, CONFIG_FILE, Predictor, predict_text
+from src.sentiment.predict import ADAPTER_DIR, BATCH_COLUMNS, CONFIG_FILE, Predictor, predict_text, recheck
 from src.sentiment.text import InputError
 
 ARTIFACT = model_dir("sentiment")
@@ -45,14 +46,45 @@ def test_weights_are_small_and_load_onto_the_packaged_base():
     assert torch.equal(tuned.state_dict()[emb], base.state_dict()[emb])  # the word embeddings come from the package
 
 
-def test_backends_agree(predictor):
+@pytest.fixture(scope="module")
+def onnx_cache(tmp_path_factory):
+    """ONNX graphs exported into a temporary cache (not the server's data/cache)."""
+    pytest.importorskip("onnxruntime")
+    mp = pytest.MonkeyPatch()
+    mp.setattr(onnx_backend, "CACHE_DIR", tmp_path_factory.mktemp("onnx"))
+    yield onnx_backend.CACHE_DIR
+    mp.undo()
+
+
+def test_backends_agree(predictor, onnx_cache):
     texts = ["A warm, funny and moving film.", "Dull, tedious and far too long.", "not bad at all"]
-    labels = {}
+    labels, margins = {}, {}
     for backend in BACKENDS:
-        scorer = TransformerScorer(predictor.transformer.model, predictor.transformer.tokenizer, 128, backend)
-        labels[backend] = (scorer.logits(texts) > 0).tolist()
+        scorer = TransformerScorer(predictor.transformer.model, predictor.transformer.tokenizer, 128, backend,
+                                   ARTIFACT / ADAPTER_DIR)
+        margins[backend] = scorer.logits(texts)
+        labels[backend] = (margins[backend] > 0).tolist()
     assert labels["fp32"] == [True, False, True]
     assert all(v == labels["fp32"] for v in labels.values()), labels
+    np.testing.assert_allclose(margins["onnx-fp32"], margins["fp32"], atol=2e-3)  # the same model, fused
+    assert len(list(onnx_cache.glob("*/*.onnx"))) == 2  # both graphs, exported once for the two backends
+
+
+def test_onnx_int8_rechecks_texts_near_the_blends_boundary_in_float32(predictor, onnx_cache):
+    scorer = TransformerScorer(predictor.transformer.model, predictor.transformer.tokenizer, 128, "onnx-int8",
+                               ARTIFACT / ADAPTER_DIR)
+    assert scorer.approximate
+    texts = ["A warm, funny and moving film.", "The film is 104 minutes long.", "It was fine, I suppose."]
+    approx, exact = scorer.logits(texts), scorer.logits(texts, exact=True)
+    z_linear = np.zeros(len(texts))
+    blend = Blend(0.5, 0.0, 0.0)  # boundary where the transformer's log-odds are near 0
+    checked = recheck(scorer, blend, texts, approx, z_linear)
+    near = np.abs(blend.logits(approx, z_linear)) < onnx_backend.RECHECK_MARGIN
+    assert near.any() and not near.all()
+    np.testing.assert_allclose(checked[near], exact[near], rtol=1e-6)
+    np.testing.assert_array_equal(checked[~near], approx[~near])
+    exact_scorer = TransformerScorer(predictor.transformer.model, predictor.transformer.tokenizer, 128, "fp32")
+    assert not exact_scorer.approximate and recheck(exact_scorer, blend, texts, approx, z_linear) is approx
 
 
 def test_transformer_passes_negation_and_entity_swaps(predictor):

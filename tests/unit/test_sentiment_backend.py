@@ -71,3 +71,22 @@ def test_without_a_card_the_cpu_decides_and_the_environment_overrides(card, monk
 
 def test_the_card_is_read_from_the_artifact_folder(tmp_path):
     assert backend.backend_accuracy(tmp_path) == {}  # no card: nothing measured
+
+
+def _with_onnx(int8_dev: float) -> dict[str, dict[str, float]]:
+    return _acc(0.880, 0.900) | {"onnx-int8": {"held": 0.900, "dev": int8_dev},
+                                 "onnx-fp32": {"held": 0.900, "dev": 0.910}}
+
+
+def test_without_native_bf16_the_fastest_backend_within_the_limit_wins(card, monkeypatch):
+    monkeypatch.setattr(backend, "_onnx_available", lambda: True)
+    card(_with_onnx(0.909))
+    assert backend.choose_backend(native_bf16=False) == "onnx-int8"
+    assert "re-scored in float32" in backend.backend_reason("onnx-int8")
+    card(_with_onnx(0.905))  # ONNX int8 over the limit, PyTorch int8 too: ONNX float32 is next
+    assert backend.choose_backend(native_bf16=False) == "onnx-fp32"
+    assert "lost more than 0.2 points" in backend.backend_reason("onnx-fp32", native_bf16=False)
+    assert backend.choose_backend(native_bf16=True) == "bf16"  # ONNX is not in a native-bf16 CPU's order
+    monkeypatch.setattr(backend, "_onnx_available", lambda: False)
+    card(_with_onnx(0.909))
+    assert backend.choose_backend(native_bf16=False) == "fp32"  # no onnxruntime: PyTorch's paths only

@@ -19,6 +19,8 @@ TEXTS = ["a lovely warm film", "a dull tedious mess", "lovely and moving", "tedi
 class FixedTransformer:
     """Stands in for the TransformerScorer: fixed log-odds per text (no torch)."""
 
+    approximate = False  # exact log-odds: nothing to re-check
+
     def __init__(self, logits: dict[str, float]) -> None:
         self.table = logits
 
@@ -124,3 +126,11 @@ def test_with_spelling_on_every_model_reads_the_corrected_text():
         off.raw_logits(typo)  # read as typed: a text the stand-in transformer does not know
     analysis = on.analyse("a lovely warm flim")
     assert analysis.text == "a lovely warm film" and any("'flim' as 'film'" in n for n in analysis.notes)
+
+
+def test_an_artifact_without_a_blend_is_not_titled_a_blend():
+    from src.sentiment.predict import MODEL_TITLES, UNBLENDED_TITLE, model_title
+
+    assert model_title(SERVED, {}) == UNBLENDED_TITLE and "blend" not in UNBLENDED_TITLE.replace("no blend", "")
+    assert model_title(SERVED, {"blend": Blend(0.5, 0.3, 0.0).to_dict()}) == MODEL_TITLES[SERVED]
+    assert model_title("transformer", {}) == MODEL_TITLES["transformer"]
