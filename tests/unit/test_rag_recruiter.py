@@ -12,13 +12,21 @@ import pytest
 from src.rag.chat import Assistant
 from src.rag.cite import META_NOTE
 from src.rag.corpus import profile_document
-from src.rag.extract import MIN_SIMILARITY, Candidate, candidates, content_terms, mentioned, pick
+from src.rag.extract import (
+    MIN_SIMILARITY,
+    Candidate,
+    candidates,
+    content_terms,
+    is_fact_sized,
+    mentioned,
+    pick,
+)
 from src.rag.verify import talks_about_evidence
 from tests.conftest import rag_index
 from tests.unit.test_rag_chat import RecordingGenerator
 
 PROFILE = profile_document({
-    "owner": {"name": "Alex Rivera", "headline": "Machine-learning engineer"},
+    "owner": {"name": "Alex Rivera", "headline": "Machine-learning engineer", "email": "alex@example.com"},
     "stack": {"Modelling": ["scikit-learn", "PyTorch", "Transformers"], "Explainability": ["SHAP", "Grad-CAM"],
               "Engineering": ["pytest", "Docker", "ruff"]},
 }).text
@@ -66,9 +74,29 @@ def test_a_far_top_scored_sentence_does_not_refuse_the_whole_answer():
     assert [f.text for f in extraction.facts] == [near.text]
 
 
+def test_a_relevant_sentence_far_below_the_top_score_does_not_stand_in():
+    far = Candidate(1, 0, "The demo pages live in app_pages, not pages.", 1.0, _unit(0, 1), 0.1, 0.1)
+    weak = Candidate(2, 0, "It needs no API key and runs fully offline.", 0.5, _unit(1, 0), 0.3, 0.3)
+    assert not pick("How do I start the app?", [far, weak], {1: "a", 2: "b"}, {1: "", 2: ""}).facts
+
+
 def test_who_is_asked_about_is_not_what_the_answer_must_mention():
     assert set(content_terms("What does the author know about MLOps?")) == {"mlop"}
     assert set(content_terms("What does this person know about deep learning?")) == {"deep", "learn"}
+    assert "person" in content_terms("What does the vision demo do with a photo of a person?")
+    # matched on words, not stems: Snowball stems "explainability" to the generic "explain"
+    assert "explain" in content_terms("Which explainability tools are used?")
+    assert not content_terms("How is it explained?")
+
+
+def test_a_short_labelled_line_is_a_fact_but_a_fragment_is_not():
+    assert is_fact_sized("Email: alex.rivera@example.com") and is_fact_sized("Explainability: SHAP, Grad-CAM.")
+    assert not is_fact_sized("See below.") and not is_fact_sized("mean_faithfulness: 1.0")
+
+
+def test_the_contact_line_answers_an_email_question(index):
+    turn = Assistant(index, None, tools={}).ask("How can I contact the owner by email?")
+    assert turn.kind == "rag" and "Email:" in turn.answer, turn.answer
 
 
 @pytest.mark.parametrize("question", ["What skills does Alex have?", "What is the tech stack?",
