@@ -19,6 +19,9 @@ Returned figures (``None`` when nothing was measured):
 - ``first_token_ms_p50``: median time from the start of generation to the first token;
 - ``full_answer_ms_p50``: median time from the question to the finished, verified answer;
 - ``kinds``: how many turns were answered (``rag``), refused as weak, etc.;
+- ``refusal_rate``: share of the ``n`` questions not answered from the documents (any kind but ``rag``:
+  weak retrieval, nothing extracted, a question taken for another language); on answerable questions
+  lower is better, on unanswerable ones higher;
 - ``per_question``: each question's kind, faithfulness, key hit, latency and shown answer.
 """
 
@@ -80,5 +83,6 @@ def evaluate_answers(items: list[dict[str, Any]], assistant_or_index: Assistant 
         "first_token_ms_p50": _p50(first),
         "full_answer_ms_p50": _p50(total),
         "kinds": kinds,
+        "refusal_rate": round(1 - kinds.get("rag", 0) / len(rows), 4) if rows else None,
         "per_question": rows,
     }

@@ -6,6 +6,8 @@
                                                 # any folder, ingested exactly as the page ingests uploads
     python -m src.rag.evaluate --answers 12     # also generate 12 answers (figures from src.rag.answer_eval)
     python -m src.rag.evaluate --write-card     # write models/rag/README.md over every committed QA set
+    python -m src.rag.evaluate --write-card --answers 80
+                                                # ... with generated answers on every set (see answer_suite)
 
 A question is a hit at k when one of the top k chunks comes from the question's source file (or a
 file listed in its ``also``, for facts that a model card restates) and contains its key phrase (case,
@@ -38,6 +40,8 @@ from src.rag.retrieve import MODES, Index
 logger = logging.getLogger(__name__)
 
 QA_FILE = Path(__file__).with_name("qa_set.jsonl")
+#: Questions the default corpus does not answer (held out: written before any answer was generated for them).
+UNANSWERABLE_FILE = ROOT / "data/eval/unanswerable/questions.jsonl"
 DEPTH = 10  # MRR looks this deep; a miss beyond it scores 0
 #: The page stores an upload as ``upload/<file name>``; QA files name the file only.
 UPLOAD_PREFIX = "upload/"
@@ -241,7 +245,7 @@ def evaluate_folder(name: str, folder: Path, qa_path: Path, settings: ChunkSetti
 # --- generated answers ---------------------------------------------------------------------------
 
 
-def answer_figures(index: Index, qa_set: list[QA], n: int) -> dict:
+def answer_figures(index: Index, qa_set: list[QA] | list[dict], n: int) -> dict:
     """Faithfulness, key fact in the shown answer and latency of ``n`` generated answers.
 
     The figures are defined by :mod:`src.rag.answer_eval` (owned with the answering code, so the
@@ -255,7 +259,31 @@ def answer_figures(index: Index, qa_set: list[QA], n: int) -> dict:
             raise  # a broken import inside it is a bug to see, not a missing module
         logger.warning("src/rag/answer_eval.py is not there yet; answers were not evaluated")
         return {"answers": 0, "note": "src.rag.answer_eval not available"}
-    return answer_eval.evaluate_answers([asdict(qa) for qa in qa_set], index, n)
+    return answer_eval.evaluate_answers([qa if isinstance(qa, dict) else asdict(qa) for qa in qa_set], index, n)
+
+
+def load_unanswerable(path: Path = UNANSWERABLE_FILE) -> list[dict]:
+    """The unanswerable questions as answer items (no key phrase: only refusals count)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [{"question": row["question"], "source": "", "key": "", "kind": row.get("kind", "")} for row in rows]
+
+
+def answer_suite(n: int, settings: ChunkSettings, embedder: Embedder) -> dict[str, dict]:
+    """Generated answers on every committed set, keyed by set.
+
+    ``portfolio``: the first ``n`` questions of ``qa_set.jsonl`` over the default corpus, where the
+    answer rules (extraction, verification, refusal) were tuned; ``pydocs``: the first ``n`` of the
+    held-out pydocs set over its pages ingested as uploads; ``unanswerable``: every held-out question
+    the default corpus does not answer (a refusal is the right answer there).
+    """
+    index, _ = load_or_build(default_documents(), settings, embedder)
+    held = EXTRA_SETS[0]
+    _, held_index, held_qa, _ = evaluate_folder(held.name, held.docs, held.qa, settings, embedder)
+    return {
+        "portfolio": answer_figures(index, load_qa(QA_FILE), n),
+        "pydocs": answer_figures(held_index, held_qa, n),
+        "unanswerable": answer_figures(index, load_unanswerable(), len(load_unanswerable())),
+    }
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -308,7 +336,7 @@ def main(
         index, _ = load_or_build(corpus_docs, settings, embedder)
         qa_set = load_qa(qa_path)
         rep = report(qa_path.name, index, corpus_docs, qa_set)
-    quality = answer_figures(index, qa_set, answers) if answers else None
+    quality = answer_figures(index, qa_set, answers) if answers and not write_card_ else None
     if as_json:
         typer.echo(json.dumps({**rep.as_dict(), "ingest_errors": errors, "answers": quality}, indent=2))
     else:
@@ -320,7 +348,11 @@ def main(
     if write_card_:
         from src.rag.rag_card import write_rag_card
 
-        write_rag_card(settings, embedder, answers=quality, started=start)
+        # the card reports answers on every set, the held-out ones included (not only the set asked for)
+        suite = answer_suite(answers, settings, embedder) if answers else None
+        for name, figures in (suite or {}).items():
+            typer.echo(f"answers, {name}: " + json.dumps({k: v for k, v in figures.items() if k != "per_question"}))
+        write_rag_card(settings, embedder, answers=suite, started=start)
         typer.echo("wrote models/rag/README.md")
 
 

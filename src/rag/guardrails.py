@@ -30,7 +30,8 @@ def _words(text: str) -> frozenset[str]:
 
 # Small function-word lists: enough to tell a question's language, not a general-purpose detector.
 _FUNCTION_WORDS = {
-    "English": _words("the is are was what how why which who does do did of and to in for with on can you this that"),
+    "English": _words("the is are was what how why which who does do did of and to in for with on can you this that "
+                      "a an as at be by from it not or so"),
     "Spanish": _words("el la los las es son qué cómo por para con una del que está fue cuál modelo datos"),
     "French": _words("le la les est sont que quoi comment pourquoi pour avec une des du qui quel quelle été"),
     "German": _words("der die das ist sind was wie warum für mit ein eine und nicht wurde welche wer den dem"),
@@ -81,7 +82,11 @@ def detect_language(text: str) -> str:
     words = re.findall(r"[^\W\d_]+", text.lower())
     if len(words) < 3:
         return "English"
-    counts = {lang: sum(w in vocab for w in words) for lang, vocab in _FUNCTION_WORDS.items()}
+    # a word English also uses ("a", "as", "is", "was") is no evidence of another language: "Can a model be
+    # used as a service?" counted three Portuguese words and was refused
+    english = _FUNCTION_WORDS["English"]
+    counts = {lang: sum(w in vocab and (lang == "English" or w not in english) for w in words)
+              for lang, vocab in _FUNCTION_WORDS.items()}
     best = max(counts, key=counts.get)
     if best != "English" and counts[best] >= 2 and counts[best] > 1.5 * counts["English"]:
         return best

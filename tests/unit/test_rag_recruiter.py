@@ -173,3 +173,35 @@ def test_a_sentence_about_the_quoted_sentence_is_never_the_lead(index):
     assert "is actually a fine-tuned transformer" not in turn.answer
     assert turn.attribution.sentences[0].note == META_NOTE
     assert any("calibrated blend" in s.text for s in turn.shown.sentences if s.kind == "quote")
+
+
+# --- the card reports answers on held-out sets ----------------------------------------------------
+
+
+def test_the_card_names_each_answer_set_and_its_refusal_rate():
+    from src.rag.rag_card import _answer_metrics
+
+    figures = {"answers": 4, "mean_faithfulness": 1.0, "key_fact_in_answer": 0.5, "refusal_rate": 0.25}
+    metrics = {m.name: m for m in _answer_metrics({"portfolio": figures, "pydocs": {**figures, "refusal_rate": 0.0},
+                                                   "unanswerable": {**figures, "refusal_rate": 0.75}})}
+    assert metrics["refusal rate on unanswerable questions"].value == 0.75
+    assert metrics["refusal rate on answerable questions, unseen documents"].value == 0.0
+    assert "held out" in metrics["key fact in the shown answer, unseen documents"].protocol
+    assert "tuned" in metrics["key fact in the shown answer"].protocol
+
+
+def test_refusal_rate_counts_every_turn_not_answered_from_the_documents(index):
+    from src.rag.answer_eval import evaluate_answers
+
+    items = [{"question": "What is the capital of Peru?", "key": ""},
+             {"question": "When does the night train leave?", "key": "at ten"}]
+    figures = evaluate_answers(items, Assistant(index, None, tools={}), 2)
+    assert figures["refusal_rate"] == 0.5 and figures["kinds"] == {"weak": 1, "rag": 1}
+
+
+@pytest.mark.parametrize("question", ["Can a model be used as a service?",
+                                      "Why should a list not be shared as a default value?"])
+def test_english_words_other_languages_share_do_not_make_a_question_foreign(question):
+    from src.rag.guardrails import detect_language
+
+    assert detect_language(question) == "English"
