@@ -34,6 +34,8 @@ RANK_BONUS = 0.02
 #: Extra facts must score at least this share of the best fact's score.
 RELATIVE_FLOOR = 0.7
 MAX_FACTS = 3
+#: A list answers as a list: up to this many "Label: value" items (see :func:`list_run`).
+MAX_LIST_ITEMS = 6
 #: Two sentences this similar say the same thing (the second is not shown).
 DUPLICATE = 0.9
 #: Two sentences of different documents this similar speak of the same thing (conflict when numbers differ).
@@ -195,6 +197,26 @@ def _disagrees(best: Candidate, other: Candidate, sources: dict[int, str]) -> bo
     return any(not mine[unit] & theirs[unit] for unit in mine.keys() & theirs.keys())
 
 
+def list_run(best: Candidate, relevant: list[Candidate]) -> list[Candidate]:
+    """``best`` and its neighbouring "Label: value" items of the same list, in document order.
+
+    "What skills does Alex have?" is answered by the whole "Tech stack and skills" list, not by the
+    three items that happened to score best; an item must still be near the question (EXTRA_SIMILARITY).
+    """
+    if not _LABELLED.match(best.text):
+        return [best]
+    items = {c.index: c for c in relevant if c.passage == best.passage and _LABELLED.match(c.text)
+             and c.relevance >= EXTRA_SIMILARITY}
+    items[best.index] = best
+    low = high = best.index
+    while high - low + 1 < MAX_LIST_ITEMS and (low - 1 in items or high + 1 in items):
+        if high + 1 in items:
+            high += 1
+        else:
+            low -= 1
+    return [items[i] for i in range(low, high + 1)]
+
+
 def pick(question: str, ranked: list[Candidate], sources: dict[int, str], headings: dict[int, str],
          max_facts: int = MAX_FACTS) -> Extraction:
     """Choose facts, missing-part words and conflicts from ranked candidates (see the module docstring)."""
@@ -222,6 +244,10 @@ def pick(question: str, ranked: list[Candidate], sources: dict[int, str], headin
         if adds or same_passage_next:
             facts.append(cand)
             covered |= _covers(cand, headings)
+    run = list_run(best, relevant)
+    if len(run) > 1:
+        facts = run + [f for f in facts if f not in run][:max(0, max_facts - len(run))]
+        covered = set().union(*(_covers(f, headings) for f in facts))
     conflicts = [c for c in ranked[:12] if c is not best and _disagrees(best, c, sources)][:1]
     facts = [f for f in facts if f not in conflicts]
     missing = [word for stem, word in terms.items() if not mentioned(stem, covered)]

@@ -18,6 +18,7 @@ from src.rag.extract import (
     candidates,
     content_terms,
     is_fact_sized,
+    list_run,
     mentioned,
     pick,
 )
@@ -72,6 +73,24 @@ def test_a_far_top_scored_sentence_does_not_refuse_the_whole_answer():
     near = Candidate(2, 0, "Every training run is tracked as an MLflow run.", 0.8, _unit(1, 0), 0.5, 0.5)
     extraction = pick("What does the author know about MLOps?", [far, near], {1: "a", 2: "b"}, {1: "", 2: ""})
     assert [f.text for f in extraction.facts] == [near.text]
+
+
+def test_a_list_answers_as_a_list_in_document_order():
+    texts = ["Modelling: scikit-learn, PyTorch.", "Explainability: SHAP, Grad-CAM.", "Engineering: pytest, Docker.",
+             "The list above is kept in portfolio.toml."]
+    items = [Candidate(1, i, t, 1.0 - i / 10, _unit(1, 0), 0.2, 0.4) for i, t in enumerate(texts)]
+    best = items[1]
+    assert [c.index for c in list_run(best, items)] == [0, 1, 2], "the prose sentence is not a list item"
+    far = Candidate(1, 2, texts[2], 0.5, _unit(1, 0), 0.1, 0.1)
+    assert [c.index for c in list_run(best, [items[0], best, far])] == [0, 1], "an item far from the question stays out"
+    prose = Candidate(2, 0, "Every training run is tracked.", 1.0, _unit(1, 0), 0.5, 0.5)
+    assert list_run(prose, [prose]) == [prose]
+
+
+def test_a_question_about_skills_gets_the_whole_list(index):
+    turn = Assistant(index, None, tools={}).ask("What skills does Alex have?")
+    quoted = " ".join(s.text for s in turn.shown.sentences if s.kind == "quote")
+    assert all(group in quoted for group in ("Modelling:", "Explainability:", "Engineering:")), turn.answer
 
 
 def test_a_relevant_sentence_far_below_the_top_score_does_not_stand_in():
