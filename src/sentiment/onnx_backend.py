@@ -120,12 +120,26 @@ def export(model, out_dir: Path) -> Path:
 def ensure(model, weights_dir: Path, cache: Path | None = None) -> Path:
     """The folder holding both graphs for the artifact whose weights are in ``weights_dir``, exported now when
     missing (about 10 s; ``python -m src.warm`` does it at build time)."""
-    folder = (cache or CACHE_DIR) / cache_key(weights_dir)
+    root = cache or CACHE_DIR
+    folder = root / cache_key(weights_dir)
     with _EXPORT_LOCK:
         if not all((folder / name).is_file() for name in FILES.values()):
             log.info("exporting the sentiment transformer to ONNX into %s", folder)
             export(model, folder)
+            _prune(root, keep=folder)
     return folder
+
+
+#: Exported models kept in the cache besides the one just exported (each is ~150 MB; retrains add more).
+KEEP_OTHERS = 1
+
+
+def _prune(root: Path, keep: Path) -> None:
+    """Remove all but the newest :data:`KEEP_OTHERS` other exports (a retrain or smoke run leaves old ones)."""
+    others = sorted((p for p in root.iterdir() if p.is_dir() and p != keep and not p.name.startswith("tmp")),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in others[KEEP_OTHERS:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 class OnnxRunner:

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from src.core.cards import read_card
+from src.sentiment.backend import BACKENDS
 from src.sentiment.predict import MODEL_TITLES, MODELS, Predictor
 from src.sentiment.train import TrainConfig, app, run
 
@@ -48,7 +49,7 @@ def test_train_writes_a_loadable_artifact(tmp_path):
     assert [d.name for d in back.data] == ["sst2"]  # the registry key, not a display title
     assert back.duration_s >= back.extra["epochs"][-1]["seconds"]  # the whole run, not only a part
     assert len(back.extra["epochs"]) == 2 * cfg.evals_per_epoch  # held-out scored evals_per_epoch times an epoch
-    assert set(back.extra["results"]["transformer"]["backends"]) == {"bf16", "int8", "fp32"}
+    assert set(back.extra["results"]["transformer"]["backends"]) == set(BACKENDS)  # ONNX ones included
     served = back.extra["results"]["blend"]
     assert set(served["backends"]["int8"]) == {"held", "dev"}  # what the load-time backend rule reads
     assert back.headline.name == "dev accuracy (Served blend: MiniLM + TF-IDF)"
