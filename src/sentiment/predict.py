@@ -275,8 +275,9 @@ def spelling_note(fixes: Sequence[Correction]) -> str:
     """What the spelling correction changed, for the page."""
     pairs = ", ".join(f"'{f.typed}' as '{f.read}'" for f in fixes[:8])
     more = f" and {len(fixes) - 8} more" if len(fixes) > 8 else ""
-    return (f"Spelling: every model read {pairs}{more} (unknown words one letter away from a common word are read "
-            "as that word; the scores and explanations below are of the text as read).")
+    return (f"Spelling: every model read {pairs}{more} (an unknown word one typo away from a common word, a letter "
+            "added, dropped, changed or two swapped, is read as that word; scores and explanations are of the text "
+            "as read).")
 
 
 def unknown_notes(counts: Sequence[int], unknown: Sequence[int]) -> list[str]:
