@@ -51,25 +51,26 @@ EXTRA_SIMILARITY = 0.3
 MIN_WORDS = 4
 _LABELLED = re.compile(r"^[A-Z][A-Za-z &/()'-]{0,40}:\s+\S")
 
-
-def is_fact_sized(sentence: str) -> bool:
-    """True for a sentence long enough to be a fact, or a short "Label: value" line."""
-    return len(sentence.split()) >= MIN_WORDS or bool(_LABELLED.match(sentence))
 #: Question words that say what kind of answer is wanted, not what it is about.
 GENERIC_WORDS = frozenset(str.split(
     "what which how why when where who does do is are was were can could should would model models demo "
     "use used using work works working tell explain describe mean means happen happens get gets way handle handles "
     "project portfolio app page upload uploaded document documents file files text say says"))
+#: Their stems (for :func:`src.rag.compose.restates`).
+GENERIC = frozenset(tokenize(" ".join(GENERIC_WORDS)))
 #: Who is asked about and the verb that asks: in a portfolio chat "what does the author (this person) know
 #: about X" and "what does this portfolio show" ask about X, and a sentence saying "author" or "shows" is no
 #: better an answer for it. Phrases, not words: "a photo of a person" keeps its "person".
 _ASKING = re.compile(r"\b(?:the|this|that|our|your)\s+(?:author|person|owner|candidate|applicant)\b"
                      r"|\b(?:know|knows|show|shows)\b", re.IGNORECASE)
-#: Their stems (for :func:`src.rag.compose.restates`).
-GENERIC = frozenset(tokenize(" ".join(GENERIC_WORDS)))
 _INFLECTIONS = ("s", "es", "d", "ed", "ing")
 #: A question word this long counts as mentioned by a word it starts ("data" by "dataset", "drift" by "drifted").
 MIN_PREFIX = 4
+
+
+def is_fact_sized(sentence: str) -> bool:
+    """True for a sentence long enough to be a fact, or a short "Label: value" line."""
+    return len(sentence.split()) >= MIN_WORDS or bool(_LABELLED.match(sentence))
 
 
 @dataclass(frozen=True)
