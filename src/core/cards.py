@@ -16,6 +16,7 @@ import datetime as dt
 import importlib.metadata
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -241,11 +242,23 @@ def write_card(card: Card, folder: Path) -> Path:
     return target
 
 
-def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+def split_front_matter(text: str) -> tuple[str, str]:
+    """(YAML front matter, body); ("", text) when there is none.
+
+    The closing marker is a line of its own: a value may hold "---" (the RAG card quotes an answer with an
+    ASCII table), and splitting at any "---" left the YAML cut mid-string and the card unreadable.
+    """
     if not text.startswith("---"):
-        return {}, text
-    _, front, body = text.split("---", 2)
-    return yaml.safe_load(front) or {}, body
+        return "", text
+    end = re.search(r"^---[ \t]*$", text[3:], re.MULTILINE)
+    if end is None:
+        return "", text
+    return text[3:3 + end.start()], text[3 + end.end():]
+
+
+def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    front, body = split_front_matter(text)
+    return (yaml.safe_load(front) or {}) if front else {}, body
 
 
 def read_card(folder: Path) -> Card | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from src.core.cards import split_front_matter
 from src.core.settings import DATA_DIR, DOCS_DIR, MODELS_DIR, ROOT, portfolio
 from src.rag.chunking import CHUNKER_VERSION, ChunkSettings, chunk_documents
 from src.rag.documents import Document, load_path
@@ -28,11 +29,8 @@ KEEP = 6
 
 
 def _strip_front_matter(text: str) -> str:
-    if text.startswith("---"):
-        parts = text.split("---", 2)
-        if len(parts) == 3:
-            return parts[2].lstrip()
-    return text
+    front, body = split_front_matter(text)
+    return body.lstrip() if front else text
 
 
 def profile_document(config: dict | None = None) -> Document:

@@ -224,3 +224,16 @@ def test_english_words_other_languages_share_do_not_make_a_question_foreign(ques
     from src.rag.guardrails import detect_language
 
     assert detect_language(question) == "English"
+
+
+def test_a_card_whose_answers_hold_dashes_still_reads(tmp_path):
+    from src.core.cards import Card, read_card, write_card
+    from src.rag.corpus import _strip_front_matter
+
+    answer = "ExceptionGroup: there were problems +-+---------------- 1 ---------------- | OSError"
+    card = Card(demo="rag", title="t", summary="s", metrics=[], data=[], config={}, command="c", duration_s=1.0,
+                sections={"Body": "text after the front matter"}, extra={"answers": {"pydocs": {"answer": answer}}})
+    path = write_card(card, tmp_path)
+    assert read_card(tmp_path).extra["answers"]["pydocs"]["answer"] == answer
+    body = _strip_front_matter(path.read_text(encoding="utf-8"))
+    assert "text after the front matter" in body and "OSError" not in body
