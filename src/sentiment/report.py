@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import time
 from pathlib import Path
@@ -155,6 +156,7 @@ def evaluate_models(predictor: Predictor, held: pd.DataFrame, dev: pd.DataFrame)
                                                    baselines.linear_logits(predictor.linear, one)))
     for name in MODELS:
         results[name]["latency_ms"] = latency[name]
+    results["latency_load_average"] = os.getloadavg()[0]  # other jobs on the cores slow every figure above
     results["behaviour"] = behaviour_summary(predictor)
     return results
 
@@ -196,7 +198,9 @@ def _metrics(results: dict, method: str, run: dict) -> list[Metric]:
                 f"phrases{run.get('augmented', '')}, epoch {run['best_epoch']:g} chosen on the same held-out sentences")
     ece_protocol = (f"{calibration.binning(ECE_BINS, ECE_LO)}, all of dev (872), after temperature scaling "
                     "fitted on the held-out train sentences (the blend: its own logistic fit there)")
-    latency_protocol = (f"one sentence, median of 20, CPU with {torch.get_num_threads()} torch thread(s), "
+    load = results.get("latency_load_average")
+    latency_protocol = (f"one sentence, median of 20, CPU with {torch.get_num_threads()} torch thread(s)"
+                        + (f" (1-minute load average {load:.1f} while measured)" if load is not None else "") + ", "
                         f"{REFERENCE_BACKEND}; see make bench")
     out = [Metric(f"dev accuracy ({MODEL_TITLES[SERVED]})", b["dev"]["accuracy"], headline, std=ci["std"], fmt="pct")]
     for name in MODELS:
