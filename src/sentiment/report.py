@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,7 +31,6 @@ import typer
 from scipy.stats import bootstrap
 
 from src.core import calibration
-from src.core.benchmark import time_ms
 from src.core.cards import Card, DataRef, Metric, hardware, read_card, reproduce_command, write_card
 from src.core.datasets import get as get_dataset
 from src.core.hardware import cpu_has_native_bf16
@@ -146,17 +146,20 @@ def evaluate_models(predictor: Predictor, held: pd.DataFrame, dev: pd.DataFrame)
     blended["holdout_accuracy"] = cv_accuracy(z_held["transformer"], z_held["linear"], y_held, neutral)
     blended["neutral_rows"] = len(neutral[0])
     blended["weights"] = blend.to_dict()
-    per_backend = backend_accuracy(predictor, held, dev)
-    results["transformer"]["backends"], blended["backends"] = per_backend["transformer"], per_backend["blend"]
     one = [LATENCY_SENTENCE]
-    latency = {"transformer": time_ms(lambda: predictor.transformer.logits(one)),
-               "linear": time_ms(lambda: baselines.linear_logits(predictor.linear, one)),
-               "vader": time_ms(lambda: predictor.vader.logits(one))}
-    latency[SERVED] = time_ms(lambda: blend.logits(predictor.transformer.logits(one),
-                                                   baselines.linear_logits(predictor.linear, one)))
+    # Before the backends are compared (their ONNX Runtime thread pools would share the cores), and interleaved,
+    # so a burst of other work on the 2 cores slows every model's figure alike instead of one model's.
+    latency = interleaved_ms({
+        "transformer": lambda: predictor.transformer.logits(one),
+        "linear": lambda: baselines.linear_logits(predictor.linear, one),
+        "vader": lambda: predictor.vader.logits(one),
+        SERVED: lambda: blend.logits(predictor.transformer.logits(one), baselines.linear_logits(predictor.linear, one)),
+    })
     for name in MODELS:
         results[name]["latency_ms"] = latency[name]
     results["latency_load_average"] = os.getloadavg()[0]  # other jobs on the cores slow every figure above
+    per_backend = backend_accuracy(predictor, held, dev)
+    results["transformer"]["backends"], blended["backends"] = per_backend["transformer"], per_backend["blend"]
     results["behaviour"] = behaviour_summary(predictor)
     return results
 
@@ -166,6 +169,21 @@ def neutral_sentences(n_held: int) -> list[str]:
     the held-out slice's size, drawn with a fixed seed)."""
     rows = augment.neutral(round(NEUTRAL_SHARE * n_held), np.random.default_rng(NEUTRAL_SEED))
     return rows["sentence"].tolist()
+
+
+def interleaved_ms(fns: dict[str, Callable[[], object]], repeat: int = 20, warmup: int = 2) -> dict[str, float]:
+    """Median wall time in ms of each function, the functions taking turns (timing one after another,
+    so contention that comes and goes lands on whichever model was being timed)."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            samples[name].append((time.perf_counter() - start) * 1000)
+    return {name: float(np.median(values)) for name, values in samples.items()}
 
 
 def behaviour_summary(predictor: Predictor) -> dict:
