@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from src.rag import guardrails, router
 from src.rag.cite import Attribution, attribute
 from src.rag.compose import ShownAnswer, compose
-from src.rag.extract import Extraction
+from src.rag.extract import Extraction, answers_nothing
 from src.rag.generate import GenerationError, Generator
 from src.rag.generate_queue import OnWait
 from src.rag.prompt import OWNER_WORDS, STOP, Evidence, build_messages, select_evidence
-from src.rag.retrieve import Index, Results
+from src.rag.retrieve import Index, Results, tokenize
 
 #: Retrieval strength (calibrated on the QA set against off-topic questions, see the rag write-up):
 #: a best cosine similarity of STRONG_DENSE covers a question on its own; between WEAK_DENSE and it,
@@ -59,6 +59,12 @@ def owner_names() -> tuple[str, ...]:
     except (OSError, KeyError, tomllib.TOMLDecodeError):
         return ()
     return tuple(dict.fromkeys([name, *(part for part in name.split() if len(part) > 2)]))
+
+
+@functools.lru_cache(maxsize=1)
+def owner_stems() -> frozenset[str]:
+    """The owner's names as retrieval stems ("alex", "rivera")."""
+    return frozenset(stem for name in owner_names() for stem in tokenize(name))
 
 
 def owner_pattern() -> re.Pattern[str]:
@@ -169,7 +175,8 @@ class Assistant:
         turn.messages = build_messages(capped.text, turn.evidence, previous_question if follow else "")
         turn.timings_ms["evidence"] = (time.perf_counter() - start) * 1000
         self._warn(turn)
-        if not turn.extraction.facts:
+        # no fact, or facts that mention none of the question's words: the documents don't cover it
+        if not turn.extraction.facts or answers_nothing(turn.query, turn.extraction, owner_stems()):
             turn.kind = "weak"
         return turn
 

@@ -198,6 +198,17 @@ def _disagrees(best: Candidate, other: Candidate, sources: dict[int, str]) -> bo
     return any(not mine[unit] & theirs[unit] for unit in mine.keys() & theirs.keys())
 
 
+def answers_nothing(question: str, extraction: Extraction, ignore: frozenset[str] = frozenset()) -> bool:
+    """True when the facts mention none of the question's content words (stems in ``ignore`` aside).
+
+    Such facts are near the question in embedding space only: "What languages does Alex speak fluently?"
+    drew "Alex Rivera built this portfolio..." (``ignore`` holds the owner's name, which every profile
+    sentence mentions). On the tuning set no answered question had facts like that.
+    """
+    terms = {stem: word for stem, word in content_terms(question).items() if stem not in ignore}
+    return bool(terms) and bool(extraction.facts) and all(word in extraction.missing for word in terms.values())
+
+
 def list_run(best: Candidate, relevant: list[Candidate]) -> list[Candidate]:
     """``best`` and its neighbouring "Label: value" items of the same list, in document order.
 

@@ -50,8 +50,10 @@ def _load() -> str:
 ANSWER_SETS = {
     "portfolio": "portfolio QA set (src/rag/qa_set.jsonl, default corpus): the answer rules were tuned here",
     "pydocs": "pydocs QA set (data/eval/pydocs/qa.jsonl, 10 Python docs pages as uploads): held out",
-    "unanswerable": "unanswerable questions (data/eval/unanswerable/questions.jsonl, default corpus): held out; "
+    "unanswerable": "unanswerable questions (data/eval/unanswerable/heldout.jsonl, default corpus): held out; "
                     "a refusal is the right answer",
+    "unanswerable_seen": "unanswerable questions seen while fixing answers (data/eval/unanswerable/questions.jsonl): "
+                         "not held out",
 }
 
 
@@ -68,14 +70,15 @@ def _answers_section(answers: dict[str, dict] | None) -> str:
 def _answer_metrics(answers: dict[str, dict] | None) -> list[Metric]:
     """Faithfulness, key fact and refusal rates per answer set (tuning set labelled as such)."""
     metrics = []
-    for key, suffix in (("pydocs", ", unseen documents"), ("unanswerable", ""), ("portfolio", "")):
+    for key, suffix in (("pydocs", ", unseen documents"), ("unanswerable", ""), ("unanswerable_seen", ", seen"),
+                        ("portfolio", "")):
         figures = (answers or {}).get(key) or {}
         if not figures.get("answers"):
             continue
         protocol = f"{figures['answers']} generated answers, {ANSWER_SETS[key]}"
-        if key == "unanswerable":
-            metrics.append(Metric("refusal rate on unanswerable questions", figures["refusal_rate"], protocol,
-                                  fmt="pct"))
+        if key.startswith("unanswerable"):
+            metrics.append(Metric(f"refusal rate on unanswerable questions{suffix}", figures["refusal_rate"],
+                                  protocol, fmt="pct"))
             continue
         if figures.get("mean_faithfulness") is not None:
             metrics.append(Metric(f"answer faithfulness (mean){suffix}", figures["mean_faithfulness"],

@@ -597,7 +597,7 @@ def _answer_figures(answers: dict) -> None:
     st.dataframe(pd.DataFrame([{
         "set": ANSWER_SETS[k], "questions": v["answers"], "refused": pct(v.get("refusal_rate")),
         "faithfulness": pct(v.get("mean_faithfulness")),
-        "key fact shown": "n/a" if k == "unanswerable" else pct(v.get("key_fact_in_answer")),
+        "key fact shown": "n/a" if k.startswith("unanswerable") else pct(v.get("key_fact_in_answer")),
     } for k, v in sets.items()]), hide_index=True, width="stretch")
 
 

@@ -64,7 +64,7 @@ def test_other_chapters_render(feedback_db):
     at = _chapter(at, "evaluation")
     assert not at.exception
     # the committed card's shown-answer figures, held-out sets included
-    assert any("refused" in df.value.columns and len(df.value) == 3 for df in at.dataframe)
+    assert any("refused" in df.value.columns and len(df.value) >= 3 for df in at.dataframe)
     at.button(key="rag_run_eval").click().run()
     assert not at.exception and any("hit@5" in df.value.columns for df in at.dataframe)
 

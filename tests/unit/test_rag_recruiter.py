@@ -237,3 +237,23 @@ def test_a_card_whose_answers_hold_dashes_still_reads(tmp_path):
     assert read_card(tmp_path).extra["answers"]["pydocs"]["answer"] == answer
     body = _strip_front_matter(path.read_text(encoding="utf-8"))
     assert "text after the front matter" in body and "OSError" not in body
+
+
+def test_facts_that_mention_none_of_the_question_words_are_no_answer():
+    from src.rag.extract import Extraction, answers_nothing
+
+    intro = Candidate(1, 0, "Alex Rivera built this portfolio.", 0.5, _unit(1, 0), 0.4, 0.4)
+    question = "What languages does Alex speak fluently?"
+    nothing = Extraction([intro], missing=["languages", "speak", "fluently"])
+    assert answers_nothing(question, nothing, frozenset({"alex", "rivera"}))
+    assert not answers_nothing(question, Extraction([intro], missing=["speak", "fluently"]), frozenset({"alex"}))
+    assert not answers_nothing("Who is Alex Rivera?", Extraction([intro], missing=[]), frozenset({"alex", "rivera"}))
+
+
+def test_an_owner_question_the_profile_does_not_answer_is_refused(index, monkeypatch):
+    from src.rag import chat
+
+    monkeypatch.setattr(chat, "owner_stems", lambda: frozenset({"alex", "rivera"}))
+    for question in ("What languages does Alex Rivera speak?", "What salary does Alex Rivera expect?"):
+        turn = Assistant(index, None, tools={}).ask(question)
+        assert turn.kind == "weak", turn.answer  # was: "Alex Rivera built this portfolio: ..." as the answer
