@@ -77,7 +77,7 @@ def test_onnx_int8_rechecks_texts_near_the_blends_boundary_in_float32(predictor,
     texts = ["A warm, funny and moving film.", "The film is 104 minutes long.", "It was fine, I suppose."]
     approx, exact = scorer.logits(texts), scorer.logits(texts, exact=True)
     z_linear = np.zeros(len(texts))
-    blend = Blend(0.5, 0.0, 0.0)  # boundary where the transformer's log-odds are near 0
+    blend = Blend(1.0, 0.0, -float(approx[1]))  # the boundary right at the second text: it must be re-checked
     checked = recheck(scorer, blend, texts, approx, z_linear)
     near = np.abs(blend.logits(approx, z_linear)) < onnx_backend.RECHECK_MARGIN
     assert near.any() and not near.all()
