@@ -12,10 +12,12 @@ arguments and pickle, where these files must stay plain JSON that a test can bui
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +46,13 @@ def write(path: Path, key: dict[str, Any], payload: Any) -> bool:
     except OSError as exc:
         log.warning("could not write the cache file %s: %s", path, exc)
         return False
+
+
+def files_digest(paths: Iterable[Path], salt: str = "") -> str:
+    """Short sha256 over ``salt`` and each existing file's name and bytes: the key of what was computed from them."""
+    digest = hashlib.sha256(salt.encode())
+    for path in paths:
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

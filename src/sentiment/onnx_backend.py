@@ -21,7 +21,6 @@ graph of PyTorch's scaled-dot-product attention (no Attention node was fused).
 from __future__ import annotations
 
 import copy
-import hashlib
 import importlib.util
 import logging
 import shutil
@@ -32,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from src.core.keyed_cache import files_digest
+from src.core.onnx_session import open_session
 from src.core.settings import DATA_DIR
 
 log = logging.getLogger(__name__)
@@ -63,12 +64,7 @@ def cache_key(weights_dir: Path) -> str:
     """Short hash of the artifact's weight files and the onnxruntime version: a new model re-exports."""
     import onnxruntime
 
-    digest = hashlib.sha256(f"{onnxruntime.__version__} {sorted(INT8_RECIPE.items())}".encode())
-    for path in sorted(Path(weights_dir).glob("*")):
-        if path.is_file():
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return files_digest(sorted(Path(weights_dir).glob("*")), f"{onnxruntime.__version__} {sorted(INT8_RECIPE.items())}")
 
 
 def _export_fp32(model, path: Path) -> None:
@@ -154,17 +150,9 @@ class OnnxRunner:
     """One ONNX Runtime session: padded (input_ids, attention_mask) -> logit[positive] - logit[negative]."""
 
     def __init__(self, path: Path, threads: int) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        # No busy-waiting between runs: the int8 and float32 sessions take turns (the re-check) and PyTorch shares
-        # the process (attributions), so threads left spinning by one would hold the cores the next one needs.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.path = Path(path)
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        # no busy-waiting: the int8 and float32 sessions take turns (the re-check) and PyTorch shares the process
+        self.session = open_session(self.path, threads, spin=False)
 
     def margins(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         """Positive-minus-negative logit per row."""

@@ -16,7 +16,6 @@ ignores a file whose fingerprint does not match and scores live instead.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import asdict
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from src.core import contract
+from src.core.keyed_cache import files_digest
 from src.core.settings import model_dir
 from src.sentiment.backend import BACKENDS, ONNX_BACKENDS
 
@@ -55,14 +55,8 @@ TOP_NGRAMS = 10
 
 def fingerprint(folder: Path) -> str:
     """Short sha256 over the artifact's config and weight files (what the stored numbers depend on)."""
-    digest = hashlib.sha256()
-    files = [folder / contract.CONFIG_FILE, folder / contract.LINEAR_FILE,
-             *sorted(p for p in (folder / contract.ADAPTER_DIR).glob("*") if p.is_file())]
-    for path in files:
-        if path.is_file():
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return files_digest([folder / contract.CONFIG_FILE, folder / contract.LINEAR_FILE,
+                         *sorted((folder / contract.ADAPTER_DIR).glob("*"))])
 
 
 def compute(folder: Path) -> dict[str, Any]:

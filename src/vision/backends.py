@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from src.core.onnx_session import open_session
 from src.vision.backend_choice import BACKENDS, BACKENDS_FILE, INT8_FILE, ONNX_FILE, ONNX_FILES, auto_backend
 from src.vision.model import ConvGroup, Net
 
@@ -58,13 +59,7 @@ def fold_batchnorm(net: Net) -> Net:
 
 
 def _onnx_backend(path: Path, threads: int) -> Backend:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    session = open_session(path, threads)
 
     def run(x: torch.Tensor) -> torch.Tensor:
         return torch.from_numpy(session.run(None, {"x": x.contiguous().numpy()})[0])
