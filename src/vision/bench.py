@@ -98,44 +98,8 @@ def main() -> None:
     for layer in ("layer3", "layer1"):
         cam_ms = time_ms(lambda layer=layer: explain.grad_cam(reference, image, 0, layer), repeat=20)
         rows.append(Row(f"Grad-CAM for one image ({layer})", f"{cam_ms:.1f} ms", "≤ 100 ms", cam_ms <= 100))
-    print_table("CIFAR-10 CNN", rows + card_rows() + cold_rows())
+    print_table("CIFAR-10 CNN", rows + card_rows())  # cold chapters: src.bench's table of every page
 
 
 if __name__ == "__main__":
     main()
-
-
-#: One fresh interpreter per chapter: Home renders first (not timed), then the chapter's first render is timed.
-_COLD_SCRIPT = """
-import sys, time
-from streamlit.testing.v1 import AppTest
-at = AppTest.from_file("Home.py", default_timeout=600)
-at.query_params["chapter"] = sys.argv[1]
-at.run()
-start = time.perf_counter()
-at.switch_page("app_pages/vision.py").run()
-print(time.perf_counter() - start, len(at.exception))
-"""
-
-
-def cold_rows(chapters: tuple[str, ...] = ("classify", "robustness", "report"), goal_s: float = 3.0) -> list[Row]:
-    """Each chapter's first render in a new process (model, insights and example images loaded cold)."""
-    import subprocess
-    import sys
-
-    from src.core.settings import ROOT
-
-    rows, slowest = [], 0.0
-    for chapter in chapters:
-        out = subprocess.run([sys.executable, "-c", _COLD_SCRIPT, chapter], cwd=ROOT, capture_output=True, text=True,
-                             timeout=900)
-        try:
-            seconds, errors = out.stdout.split()[-2:]
-        except ValueError:
-            rows.append(Row(f"cold render: {chapter}", "failed", f"≤ {goal_s:g} s", False))
-            continue
-        slowest = max(slowest, float(seconds))
-        rows.append(Row(f"cold render: {chapter}", f"{float(seconds):.1f} s", f"≤ {goal_s:g} s",
-                        float(seconds) <= goal_s and errors == "0"))
-    rows.append(Row("cold render: slowest vision chapter", f"{slowest:.1f} s", f"≤ {goal_s:g} s", slowest <= goal_s))
-    return rows
