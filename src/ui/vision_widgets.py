@@ -191,17 +191,18 @@ def classify(model: ModelFn, card: Card | None) -> None:
                               key="vision_threshold", help=REJECT_HELP)
         verdict(pred, threshold, truth)
         st.plotly_chart(top_k_chart(pred), width="stretch")
-        st.caption(REJECT_HELP + f"{temperature_text(card)} Energy score {pred.energy:.2f} "
+        t = card_temperature(card)
+        st.caption(REJECT_HELP + (f" Temperature T = {t:.2f}." if t else "") + f" Energy score {pred.energy:.2f} "
                    "(higher means less like the training images).")
     with right:
         st.markdown("#### Grad-CAM: where the evidence is")
         grad_cam_panel(model, image, pred, key="classify", stored=heats)
 
 
-def temperature_text(card: Card | None) -> str:
-    """" Temperature T = 0.51." from the card (the figure the served predictor was built with), or nothing."""
+def card_temperature(card: Card | None) -> float | None:
+    """The fitted temperature from the card (the figure the served predictor was built with), or None."""
     metric = card.metric("temperature") if card else None
-    return f" Temperature T = {metric.value:.2f}." if metric else ""
+    return metric.value if metric else None
 
 
 def grad_cam_panel(model: ModelFn, image: np.ndarray, pred: Prediction, key: str,
@@ -361,9 +362,9 @@ def model_report(model: ModelFn, card: Card | None) -> None:
         st.plotly_chart(reliability_figure(card), width="stretch")
         before, after = card.metric("ECE before temperature scaling"), card.metric("ECE after temperature scaling")
         if before and after:
-            t = card.metric("temperature")
+            t = card_temperature(card)
             st.caption(f"ECE {before.value:.3f} before, {after.value:.3f} after temperature scaling"
-                       f"{f' (T = {t.value:.2f})' if t else ''}; validation NLL {card.extra['nll_before']:.3f} → "
+                       f"{f' (T = {t:.2f})' if t else ''}; validation NLL {card.extra['nll_before']:.3f} → "
                        f"{card.extra['nll_after']:.3f}.")
     with right:
         st.markdown("#### Training curves")
