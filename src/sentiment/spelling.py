@@ -37,6 +37,8 @@ def settings() -> dict[str, object]:
     """What an artifact's config records about the correction its figures were measured with."""
     return {"library": "symspellpy", "dictionary": DICTIONARY, "max_edits": MAX_EDITS, "min_count": MIN_COUNT,
             "min_length": MIN_LENGTH}
+
+
 #: A word: letters (any script, so "cliché" is one word, not "clich" + "é"), with an optional apostrophe part.
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _SENTENCE_END = re.compile(r"[.!?]")
@@ -98,7 +100,6 @@ class Speller:
             last = match.end()
             changes.append(Correction(word, fixed))
         return "".join(out) + text[last:], changes
-
 
     def correct_many(self, texts: Iterable[str]) -> tuple[list[str], list[list[Correction]]]:
         """:meth:`correct` over ``texts``: (texts as read, corrections per text)."""
