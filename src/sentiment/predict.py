@@ -172,10 +172,10 @@ class Predictor:
         the blend's in its weights: 1)."""
         return float(self.config["calibration"].get(name, {}).get("temperature", 1.0))
 
-    def raw_logits(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        """Uncalibrated log-odds of positive, per model, of the texts as read (:meth:`read`; texts over
-        max_length are truncated: use analyse)."""
-        texts = self.read(texts)
+    def raw_logits(self, texts: Sequence[str], *, as_read: bool = False) -> dict[str, np.ndarray]:
+        """Uncalibrated log-odds of positive, per model, of the texts as read (:meth:`read`, skipped when
+        ``as_read`` says the caller already did; texts over max_length are truncated: use analyse)."""
+        texts = list(texts) if as_read else self.read(texts)
         transformer, linear = self.part_logits(texts)
         return {
             "blend": self.blend.logits(transformer, linear),
@@ -198,9 +198,10 @@ class Predictor:
         """Only what the served label needs (the blend's log-odds; no VADER): what ``make bench`` times."""
         return self.blend.logits(*self.part_logits(self.read(texts)))
 
-    def probabilities(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        """Calibrated P(positive), per model."""
-        return {name: probability(z, self.temperature(name)) for name, z in self.raw_logits(texts).items()}
+    def probabilities(self, texts: Sequence[str], *, as_read: bool = False) -> dict[str, np.ndarray]:
+        """Calibrated P(positive), per model (``as_read``: as in :meth:`raw_logits`)."""
+        return {name: probability(z, self.temperature(name))
+                for name, z in self.raw_logits(texts, as_read=as_read).items()}
 
     def chunks(self, text: str) -> list[str]:
         """The text split on sentences into chunks that fit the transformer (one chunk when it fits)."""
@@ -216,7 +217,7 @@ class Predictor:
             if fixes:
                 checked = CheckedText(read, [*checked.notes, spelling_note(fixes)])
         pieces = self.chunks(checked.text)
-        probs = self.probabilities(pieces)
+        probs = self.probabilities(pieces, as_read=True)  # corrected above: one spelling pass, not two
         sizes = [self.transformer.token_count(p) for p in pieces]
         scores = {}
         for name in MODELS:

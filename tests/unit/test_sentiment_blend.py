@@ -128,6 +128,18 @@ def test_with_spelling_on_every_model_reads_the_corrected_text():
     assert analysis.text == "a lovely warm film" and any("'flim' as 'film'" in n for n in analysis.notes)
 
 
+def test_analyse_corrects_the_spelling_once(monkeypatch):
+    on = _predictor({"calibration": {}, "blend": Blend(0.46, 0.33, -0.5).to_dict(), "spelling": {"max_edits": 1}})
+    on.transformer.tokenizer = _Tokenizer()
+    speller = on.speller
+    passes: list[str] = []
+    for name in ("correct", "correct_many"):
+        real = getattr(speller, name)
+        monkeypatch.setattr(speller, name, lambda x, real=real, name=name: passes.append(name) or real(x))
+    on.analyse("a lovely warm flim")
+    assert passes == ["correct"]
+
+
 def test_an_artifact_without_a_blend_is_not_titled_a_blend():
     from src.sentiment.predict import MODEL_TITLES, UNBLENDED_TITLE, model_title
 
