@@ -7,7 +7,7 @@ not as plumbing.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -19,13 +19,26 @@ CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
-class Rate:
+class Interval:
+    """An estimate's :data:`CONFIDENCE` interval ``[low, high]``; subclasses say what the estimate (``value``) is.
+
+    Keyword-only, so a subclass's own fields come first: ``Rate(k, n, low=..., high=...)``.
+    """
+
+    low: float = field(kw_only=True)
+    high: float = field(kw_only=True)
+
+    @property
+    def value(self) -> float:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Rate(Interval):
     """A proportion ``k / n`` with its Wilson score interval."""
 
     k: int
     n: int
-    low: float
-    high: float
 
     @property
     def value(self) -> float:
@@ -40,23 +53,21 @@ def wilson(k: int, n: int, confidence: float = CONFIDENCE) -> Rate:
     3 ms a call; a filter change needs over a hundred intervals within the 500 ms rerun budget.
     """
     if n == 0:
-        return Rate(0, 0, math.nan, math.nan)
+        return Rate(0, 0, low=math.nan, high=math.nan)
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     p = k / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return Rate(int(k), int(n), max(0.0, centre - half), min(1.0, centre + half))
+    return Rate(int(k), int(n), low=max(0.0, centre - half), high=min(1.0, centre + half))
 
 
 @dataclass(frozen=True)
-class RateDiff:
+class RateDiff(Interval):
     """Difference ``a - b`` of two independent proportions with Newcombe's hybrid score interval."""
 
     a: Rate
     b: Rate
-    low: float
-    high: float
 
     @property
     def value(self) -> float:
@@ -75,7 +86,7 @@ def newcombe(a: Rate, b: Rate) -> RateDiff:
     d = a.value - b.value
     low = d - math.sqrt((a.value - a.low) ** 2 + (b.high - b.value) ** 2)
     high = d + math.sqrt((a.high - a.value) ** 2 + (b.value - b.low) ** 2)
-    return RateDiff(a, b, low, high)
+    return RateDiff(a, b, low=low, high=high)
 
 
 @dataclass(frozen=True)
