@@ -20,7 +20,8 @@ CONFIDENCE = 0.95
 
 @dataclass(frozen=True)
 class Interval:
-    """An estimate's :data:`CONFIDENCE` interval ``[low, high]``; subclasses say what the estimate (``value``) is.
+    """An estimate's confidence interval ``[low, high]`` (:data:`CONFIDENCE` in the story); subclasses say what
+    the estimate (``value``) is.
 
     Keyword-only, so a subclass's own fields come first: ``Rate(k, n, low=..., high=...)``.
     """
