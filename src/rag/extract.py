@@ -26,6 +26,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from src.rag.retrieve import tokenize
+from src.rag.vocabulary import QUESTION_WORDS
 
 #: How much the normalised sentence-BM25 score weighs next to the cosine (0..1 each).
 BM25_WEIGHT = 0.35
@@ -51,11 +52,10 @@ EXTRA_SIMILARITY = 0.3
 MIN_WORDS = 4
 _LABELLED = re.compile(r"^[A-Z][A-Za-z &/()'-]{0,40}:\s+\S")
 
-#: Question words that say what kind of answer is wanted, not what it is about.
-GENERIC_WORDS = frozenset(str.split(
-    "what which how why when where who does do is are was were can could should would model models demo "
-    "use used using work works working tell explain describe mean means happen happens get gets way handle handles "
-    "project portfolio app page upload uploaded document documents file files text say says"))
+#: Words that say what kind of answer is wanted, not what it is about: the question words and the portfolio's own.
+GENERIC_WORDS = QUESTION_WORDS | frozenset(str.split(
+    "model models demo use used using work works working explain describe mean means happen happens get gets way "
+    "handle handles project portfolio app page upload uploaded document documents file files text say says"))
 #: Their stems (for :func:`src.rag.compose.restates`).
 GENERIC = frozenset(tokenize(" ".join(GENERIC_WORDS)))
 #: Who is asked about and the verb that asks: in a portfolio chat "what does the author (this person) know

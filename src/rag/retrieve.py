@@ -30,6 +30,7 @@ from rank_bm25 import BM25Okapi
 from src.rag.chunking import Chunk, split_sentences
 from src.rag.embed import Embedder
 from src.rag.store import QdrantStore, VectorStore
+from src.rag.vocabulary import STOPWORDS
 
 MODES = ("hybrid", "bm25", "dense")
 #: How deep each retriever looks before fusion.
@@ -46,13 +47,6 @@ _LONG_SENTENCE = 300  # characters; longer "sentences" are cut into windows
 SENTENCE_CACHE = 4096
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
-STOPWORDS = frozenset(str.split(
-    "a an the and or but if of to in on at by for with from as is are was were be been being it its this that "
-    "these those there here what which who whom whose how why when where do does did doing done have has had "
-    "i me my we our you your he she they them their his her can could should would will shall may might must "
-    "not no so than then too very just about into over under again further once all any both each few more "
-    "most other some such only own same s t don tell me please"
-))
 
 
 _STEMMER = snowballstemmer.stemmer("english")
