@@ -7,8 +7,10 @@ all-MiniLM-L6-v2 model as retrieval and compares it with a labelled set of injec
 sentences (``injection_set.jsonl``, written for this project; see its ``split`` column): the score
 is the mean cosine to the 3 nearest injection examples minus the mean cosine to the 3 nearest
 benign ones (a k-nearest-neighbour margin). The benign half deliberately holds instructions *to
-people* ("Run make install", "Do not commit the raw dataset") and text about reference checks and
-owners, so ordinary documentation is not flagged.
+people* ("Run make install", "Do not commit the raw dataset", and since session 9 setup steps such as
+"Fill in the owner section: name, headline, about and links": without them the README's "Edit
+portfolio.toml: name, headline, ..." had only injections about "the portfolio" as neighbours and was
+flagged) and text about reference checks and owners, so ordinary documentation is not flagged.
 
 :data:`THRESHOLD` is fitted on the calibration split by ``python -m src.rag.calibrate`` and
 checked on the held-out split. The set's own sentences are embedded once per process.
