@@ -43,10 +43,10 @@ class TrainConfig:
     """Everything that decides the trained artifact; the CLI's options and defaults are built from it."""
 
     method: str = option("full", "'full' fine-tuning (every weight but the word embeddings) or 'lora'.")
-    epochs: float = option(3.0, "Passes over SST-2 train (fractions allowed); the best epoch on the held-out "
+    epochs: float = option(2.0, "Passes over SST-2 train (fractions allowed); the best epoch on the held-out "
                                 "slice is kept.")
     batch_size: int = option(32, "Sentences per step.")
-    lr: float = option(1e-4, "Peak AdamW learning rate.")
+    lr: float = option(5e-5, "Peak AdamW learning rate.")
     weight_decay: float = option(0.01, "AdamW weight decay (not on biases and LayerNorm).")
     warmup: float = option(0.06, "Share of the steps with a linear learning-rate warm-up.")
     lora_rank: int = option(16, "LoRA rank r (method lora).")
@@ -59,7 +59,7 @@ class TrainConfig:
     bf16: bool | None = option(None, "bf16 autocast (default: only on CPUs with native bf16).")
     train_limit: int = option(0, "Use a random subset of this many train phrases (0 = all).")
     seed: int = option(0, "Seed for sampling, batches and the head.")
-    max_minutes: float = option(0.0, "Wall-clock budget for fine-tuning in minutes (0 = none); past it the "
+    max_minutes: float = option(24.0, "Wall-clock budget for fine-tuning in minutes (0 = none); past it the "
                                      "run stops early and says so on the card.")
     evals_per_epoch: int = option(2, "Held-out evaluations per epoch; the best point's weights are kept.")
     aug_negation: float = option(0.05, "Generated negation rows for the transformer, as a share of the fit set.")

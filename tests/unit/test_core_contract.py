@@ -84,3 +84,29 @@ def test_unknown_names_list_the_known_ones():
         demos.get("nope")
     with pytest.raises(KeyError, match="Known: churn, vision, sentiment"):
         contract.get("eda")  # the EDA has no trained artifact
+
+
+#: Settings the CPU decides at run time (bf16 where native), not the recipe.
+MACHINE_SETTINGS = {"bf16", "precision", "threads"}
+
+
+@pytest.mark.parametrize("demo", ["churn", "vision", "sentiment"])
+def test_the_bare_train_command_reproduces_the_committed_model(demo):
+    """``python -m src.<demo>.train`` with no options trains what the committed card records: every
+    recipe setting the card's config holds equals the TrainConfig default (the CLI's single source)."""
+    import dataclasses
+    import importlib
+
+    from src.core.cards import load_card
+
+    card = load_card(demo)
+    if card is None:
+        pytest.skip(f"no committed {demo} model")
+    defaults = importlib.import_module(f"src.{demo}.train").TrainConfig()
+    differ = {}
+    for field in dataclasses.fields(defaults):
+        value = getattr(defaults, field.name)
+        value = list(value) if isinstance(value, tuple) else value
+        if field.name in card.config and field.name not in MACHINE_SETTINGS and card.config[field.name] != value:
+            differ[field.name] = (value, card.config[field.name])
+    assert not differ, f"default vs committed card: {differ}"
