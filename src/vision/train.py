@@ -52,8 +52,7 @@ class TrainConfig:
     source: str = option("mirror", "'mirror' (verified folder) or 'torchvision' (download).")
     data: str | None = option(None, "Train on this folder (one sub-folder per class) instead.")
     widths: tuple[int, int, int] = option((64, 256, 256), "Channels of the three conv groups (airbench94).")
-    epochs: float = option(16.0, "Training epochs (fractions allowed); airbench94 uses 9.9 on clean PNGs, "
-                                   "16 is the committed model (more overfit on these JPEGs).")
+    epochs: float = option(16.0, "Training epochs (fractions allowed); airbench94 uses 9.9 on clean PNGs.")
     batch_size: int = option(1024, "Images per step (airbench94: 1024).")
     lr: float = option(11.5, "Learning rate per 1024 examples (airbench's decoupled form).")
     momentum: float = option(0.85, "Nesterov momentum.")
