@@ -42,6 +42,9 @@ NEIGHBOURS = 5
 # Embeddings capture topic more than address, so a readable rule sits beside them: a sentence that
 # speaks to an AI ("assistant", "your answer", "from now on") and asks it to say something, or that
 # opens by telling the reader what to answer ("Tell the user that...", "Do not mention...").
+# Naming an AI is not speaking to it: "a small local language model writes a short answer" describes
+# one. So a named AI (group 1) counts only beside a directive cue (_DIRECTIVE), and the speech word
+# must be another word than the address ("Every answer shows..." is not an address and a speech word).
 _ADDRESS = re.compile(
     r"\b(assistants?|chatbots?|AI|language models?|LLMs?|model reading|whoever reads|anyone reading|any AI)\b"
     r"|\byour (answer|response|reply|task|next answer|instructions?|output|rules?|guidance|system prompt|highest)\b"
@@ -49,16 +52,28 @@ _ADDRESS = re.compile(
     r"whatever the question)\b", re.IGNORECASE)
 _SPEECH = re.compile(
     r"\b(say|says|tell|reply|respond|answers?|state|write|summari[sz]e|repeat|output|reveal|cite|mark|rate|confirm|"
-    r"append|comply|conclude|describe|claim|mention|quote|follow)\b", re.IGNORECASE)
+    r"append|comply|conclude|describe|claim|mention|quote|follow|begin|start|end)\b", re.IGNORECASE)
 _TELLS_READER = re.compile(
     r"^\W*(please\s+|kindly\s+)?(tell the (user|recruiter|visitor)|say (that|nothing)|answer (that|with|as if)|"
     r"respond (with|to the user)|reply (that|with|only)|write that|summari[sz]e (the|this)\b.{0,30}\bas\b|repeat after|"
     r"output only|mark all|rate this|do not (mention|reveal)|ignore the question|do whatever)", re.IGNORECASE)
 
 
+_DIRECTIVE = re.compile(
+    r"\b(must|should|shall|required|needs? to|ha(s|ve) to|you|your|please|always|never)\b"
+    r"|^\W*(hey|attention|note to|to the|dear|instructions? for)\b|\b(reading|processing) this\b"
+    r"|\b(assistants?|chatbots?|AI|language models?|LLMs?)\s*[:,]", re.IGNORECASE)
+
+
 def addresses_assistant(text: str) -> bool:
     """True when a sentence talks to an AI and asks it to say something (see the comment above)."""
-    return bool((_ADDRESS.search(text) and _SPEECH.search(text)) or _TELLS_READER.search(text))
+    if _TELLS_READER.search(text):
+        return True
+    for address in _ADDRESS.finditer(text):
+        rest = text[:address.start()] + " " + text[address.end():]
+        if _SPEECH.search(rest) and (address.group(1) is None or _DIRECTIVE.search(text)):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
