@@ -27,7 +27,7 @@ from src.rag.extract import GENERIC, Candidate, Extraction, content_terms, menti
 from src.rag.prompt import SHOWN_CHARS, Evidence, ev_sentence
 from src.rag.retrieve import tokenize
 
-#: A replacement quote must be at least this close to the question (else the failing sentence is dropped).
+#: A lead's passage sentence, or a replacement quote, must be at least this close to the question.
 RELEVANT = 0.3
 #: The "found only part" note appears when the facts cover less than this share of the question's words.
 MIN_COVERAGE = 0.6
@@ -89,6 +89,13 @@ def restates(sentence: str, question: str) -> bool:
     return bool(question) and words <= set(tokenize(question)) | GENERIC
 
 
+def _on_topic(ev: Evidence, index: int, qvec: np.ndarray | None) -> bool:
+    """True when passage sentence ``index`` is at least :data:`RELEVANT` close to the question. A verified
+    lead must pass it too: a true sentence about something else ("the leaderboard shows mean and
+    standard deviation" for a fairness question) is not an answer."""
+    return qvec is None or index < 0 or float(ev.vectors[index] @ qvec) >= RELEVANT
+
+
 def _lead(raw: Attribution, evidence: list[Evidence], qvec: np.ndarray | None, shown: set[tuple[int, int]],
           question: str) -> tuple[ShownSentence | None, list[ShownSentence]]:
     """The lead (first verified model sentence among the first two) and quoted replacements of failing ones."""
@@ -98,7 +105,7 @@ def _lead(raw: Attribution, evidence: list[Evidence], qvec: np.ndarray | None, s
         if cited.note == "abstains" or len(cited.text.split()) < 3 or restates(cited.text, question):
             continue
         ev = by_number.get(cited.citation) if cited.citation else None
-        if cited.supported and ev is not None and lead is None:
+        if cited.supported and ev is not None and lead is None and _on_topic(ev, cited.closest, qvec):
             lead = ShownSentence(cited.text, "lead", ev.number, ev.chunk.source, ev.provenance)
             continue
         part = by_number.get(cited.kept_citation) if cited.kept_citation else None
@@ -110,8 +117,7 @@ def _lead(raw: Attribution, evidence: list[Evidence], qvec: np.ndarray | None, s
             continue
         if cited.closest in ev.excluded:
             continue  # never quote a flagged sentence
-        relevant = qvec is None or float(ev.vectors[cited.closest] @ qvec) >= RELEVANT
-        if relevant and cited.similarity >= 0.5:
+        if _on_topic(ev, cited.closest, qvec) and cited.similarity >= 0.5:
             replacements.append(_quote(ev, cited.closest, "replaces a model sentence"))
             shown.add((ev.number, cited.closest))
     return lead, replacements

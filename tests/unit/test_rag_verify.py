@@ -81,3 +81,11 @@ def test_a_lead_one_sentence_says_whole_is_still_shown(index):
     turn = Assistant(index, gen, tools={}).ask("How is the churn model validated?")
     lead = turn.shown.sentences[0]
     assert lead.kind == "lead" and lead.text == gen.answer and lead.verified, turn.answer
+
+
+def test_a_verified_lead_about_something_else_is_not_shown_as_the_answer(index):
+    """A true sentence is not an answer when it is about another topic than the question."""
+    gen = RecordingGenerator("There are three sentiment models side by side on the same sentences.")
+    turn = Assistant(index, gen, tools={}).ask("Is the churn model checked for fairness across customer groups?")
+    assert turn.attribution.sentences and turn.attribution.sentences[0].supported, "the sentence itself is true"
+    assert all(s.kind != "lead" for s in turn.shown.sentences), turn.answer
