@@ -78,9 +78,14 @@ def is_about_owner(question: str) -> bool:
     return bool(_OWNER_QUESTION.search(question) or owner_pattern().search(question))
 
 
+#: "this chat", "this portfolio": a visitor points at the app, not back at the last turn.
+_THE_APP = re.compile(r"\b(this|these)\s+(chat|chatbot|portfolio|app|application|site|website|project|page|"
+                      r"assistant|demos?)\b", re.I)
+
+
 def is_follow_up(question: str) -> bool:
     """Short questions or ones leaning on pronouns ("and its calibration?") continue the last turn."""
-    return len(question.split()) <= 4 or bool(_FOLLOW_UP.search(question))
+    return len(question.split()) <= 4 or bool(_FOLLOW_UP.search(_THE_APP.sub(" ", question)))
 
 
 def is_weak(results: Results) -> bool:

@@ -183,6 +183,11 @@ def test_follow_up_uses_the_previous_question(index):
     turn = assistant.prepare("and their tools?", previous_question="What do sea otters eat?")
     assert turn.query.startswith("What do sea otters eat?")
     assert is_follow_up("and their tools?") and not is_follow_up("Which trains leave the central station at night?")
+    # pointing at the app is not pointing back ("How good is the retrieval of this chat?" was merged with the
+    # previous question about fairness and answered about fairness)
+    assert not is_follow_up("How good is the retrieval of this chat?")
+    assert not is_follow_up("Which demos does this portfolio have?")
+    assert is_follow_up("How is this model calibrated?") and is_follow_up("And how fast is this chat at it?")
 
 
 def test_router_sends_live_predictions_to_the_tool_and_says_so(index):
