@@ -25,6 +25,7 @@ import os
 import re
 import tempfile
 import threading
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +46,9 @@ NEIGHBOURS = 5
 # Naming an AI is not speaking to it: "a small local language model writes a short answer" describes
 # one. So a named AI (group 1) counts only beside a directive cue (_DIRECTIVE), and the speech word
 # must be another word than the address ("Every answer shows..." is not an address and a speech word).
+_AI = r"assistants?|chatbots?|AI|language models?|LLMs?"
 _ADDRESS = re.compile(
-    r"\b(assistants?|chatbots?|AI|language models?|LLMs?|model reading|whoever reads|anyone reading|any AI)\b"
+    rf"\b({_AI}|model reading|whoever reads|anyone reading|any AI)\b"
     r"|\byour (answer|response|reply|task|next answer|instructions?|output|rules?|guidance|system prompt|highest)\b"
     r"|\b(from now on|new task|hidden instructions?|you were given|you are no longer|every answer|every question|"
     r"whatever the question)\b", re.IGNORECASE)
@@ -62,16 +64,24 @@ _TELLS_READER = re.compile(
 _DIRECTIVE = re.compile(
     r"\b(must|should|shall|required|needs? to|ha(s|ve) to|you|your|please|always|never)\b"
     r"|^\W*(hey|attention|note to|to the|dear|instructions? for)\b|\b(reading|processing) this\b"
-    r"|\b(assistants?|chatbots?|AI|language models?|LLMs?)\s*[:,]", re.IGNORECASE)
+    rf"|\b({_AI})\s*[:,]", re.IGNORECASE)
 
 
 def addresses_assistant(text: str) -> bool:
     """True when a sentence talks to an AI and asks it to say something (see the comment above)."""
     if _TELLS_READER.search(text):
         return True
+    # Both match whole words, so a speech word overlaps an address only by starting inside it.
+    speech = [m.start() for m in _SPEECH.finditer(text)]
+    directive = None  # searched once, and only when a named AI needs it
     for address in _ADDRESS.finditer(text):
-        rest = text[:address.start()] + " " + text[address.end():]
-        if _SPEECH.search(rest) and (address.group(1) is None or _DIRECTIVE.search(text)):
+        if len(speech) == bisect_left(speech, address.end()) - bisect_left(speech, address.start()):
+            continue  # the only speech words are inside the address itself ("every answer")
+        if address.group(1) is None:
+            return True
+        if directive is None:
+            directive = bool(_DIRECTIVE.search(text))
+        if directive:
             return True
     return False
 
